@@ -194,7 +194,7 @@ WORDS = ("request served cache miss user login ok retry timeout queue job done u
 def gen_anomalies(seed: int = 4242) -> str:
     """Log messages of ~20 subjects (services); a few bodies are injected stack-trace-size blobs.
 
-    Normal bodies are 40-120 characters; injected ones 600-2000. Each injected event carries
+    Normal bodies are 45-60 or 100-115 characters; injected ones 600-2000. Each injected event carries
     "injected": true (the spec does not read it; it is there to check the output against).
     """
     rng = random.Random(seed)
@@ -225,7 +225,8 @@ def gen_anomalies(seed: int = 4242) -> str:
                 ev = {"subject": subject, "timestamp": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
                       "level": "ERROR", "body": body, "injected": True}
             else:
-                target = rng.randint(40, 120)
+                # two kinds of message: short status lines and longer request lines
+                target = rng.randint(45, 60) if rng.random() < 0.5 else rng.randint(100, 115)
                 body = f"{level.lower()}:"
                 while len(body) < target:
                     body += " " + (rng.choice(WORDS) if rng.random() < 0.8 else str(rng.randint(0, 99999)))
