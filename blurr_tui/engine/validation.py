@@ -1,0 +1,883 @@
+"""Validation of Blurr Transform Specs: ``blurr-tui validate FILE...``.
+
+Reports every problem of a file, each with its YAML line and dotted FQN.  It runs the checks
+of ``blurr validate`` 0.4.1 with the same message templates (BTS-SEMANTICS §12.1), without its
+crashes (B-22), plus checks for mistakes that Blurr only finds at run time: undefined names,
+unknown aggregate fields, bad window sources and types, duplicates, bad store references.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from blurr_tui.engine.yamlpos import PosDict, YamlPositionError, line_of, load_yaml_with_lines
+
+STREAMING = "blurr:transform:streaming"
+WINDOW = "blurr:transform:window"
+AGGREGATE_TYPES = frozenset(
+    f"blurr:aggregate:{k}" for k in ("identity", "block", "activity", "variable", "window", "label")
+)
+STORE_TYPES = frozenset({"blurr:store:memory", "blurr:store:dynamo"})
+FIELD_TYPES = frozenset({"integer", "float", "string", "boolean", "datetime", "map", "list", "set"})
+KNOWN_TYPES = (
+    frozenset({STREAMING, WINDOW, "anchor", "day", "hour", "count"})
+    | AGGREGATE_TYPES
+    | STORE_TYPES
+    | FIELD_TYPES
+)
+TIME_AGGREGATES = frozenset({"blurr:aggregate:block", "blurr:aggregate:activity"})
+VERSION = "2018-03-01"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One validation problem: where it is and what is wrong."""
+
+    path: str
+    line: int | None
+    fqn: str
+    message: str
+    kind: str
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.fqn}: {self.message}" if self.fqn else f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """The issues of one file (valid when there are none)."""
+
+    path: str
+    issues: tuple[Issue, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not self.issues
+
+
+def _lower(value: object) -> str:
+    return value.lower() if isinstance(value, str) else ""
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "an empty document"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__} ({str(value)[:40]!r})"
+
+
+def aggregate_table(doc: object) -> dict[str, AggInfo]:
+    """Name → :class:`AggInfo` for the aggregates of a parsed BTS (tolerant of junk)."""
+    table: dict[str, AggInfo] = {}
+    aggs = doc.get("Aggregates") if isinstance(doc, dict) else None
+    for agg in aggs if isinstance(aggs, list) else ():
+        if not isinstance(agg, dict) or not isinstance(agg.get("Name"), str):
+            continue
+        kind = _lower(agg.get("Type"))
+        names = {"_identity"} | ({"_start_time", "_end_time"} if kind in TIME_AGGREGATES else set())
+        for key in ("Fields", "Dimensions"):
+            items = agg.get(key)
+            for item in items if isinstance(items, list) else ():
+                if isinstance(item, dict) and isinstance(item.get("Name"), str):
+                    names.add(item["Name"])
+        table.setdefault(agg["Name"], AggInfo(agg["Name"], kind, frozenset(names)))
+    return table
+
+
+# -- expressions -------------------------------------------------------------------------------
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True, slots=True)
+class AggInfo:
+    name: str
+    kind: str  # lower-cased Type
+    fields: frozenset[str]  # declared fields, dimensions and injected internal fields
+
+
+@dataclass(slots=True)
+class Scope:
+    """What an expression may name: where it is, and which aggregates/fields exist."""
+
+    imports: frozenset[str]
+    star_import: bool
+    aggs: dict[str, AggInfo]
+    extra: set[str] = field(default_factory=set)
+    where: str = "top"
+    stream: tuple[str, dict[str, AggInfo]] | None = None
+    stream_names: frozenset[str] = frozenset()
+    anchor_fields: frozenset[str] | None = None
+    source_fields: frozenset[str] | None = None
+    source_label: str = ""
+
+    def derive(self, extra: Iterable[str] = (), aggs: dict | None = None, where: str = "") -> Scope:
+        return replace(
+            self,
+            extra=self.extra | set(extra),
+            aggs=self.aggs if aggs is None else aggs,
+            where=where or self.where,
+        )
+
+    def defined(self) -> frozenset[str]:
+        streams = {self.stream[0]} if self.stream else self.stream_names
+        return BUILTIN_NAMES | self.imports | set(self.aggs) | self.extra | streams
+
+
+def import_names(module: str, identifiers: Sequence[object]) -> tuple[set[str], str | None]:
+    """Names bound by one ``Import`` entry, or an error message."""
+    items = [str(x) for x in identifiers]
+    statement = f"from {module} import {','.join(items)}" if items else f"import {module}"
+    try:
+        body = ast.parse(statement).body
+    except SyntaxError:
+        return set(), f"`{statement}` is not a valid Python import statement."
+    names: set[str] = set()
+    for node in body:
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            return set(), f"`{statement}` is not a plain Python import statement."
+        names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+    return names, None
+
+
+def _chain(node: ast.expr) -> tuple[list[str], ast.Name] | None:
+    """``a.b['c'].d`` → (['a', 'b', 'c', 'd'], Name a); None if not such a chain."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            parts.append(node.slice.value)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            return parts[::-1], node
+        else:
+            return None
+
+
+def _targets(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+class _Analyzer:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.defined = set(scope.defined())
+        self.undefined: dict[str, None] = {}
+        self.problems: list[str] = []
+
+    def visit(self, node: ast.AST, bound: frozenset[str]) -> None:
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id not in bound | self.defined:
+                self.undefined[node.id] = None
+            return
+        if isinstance(node, ast.Attribute | ast.Subscript) and (found := _chain(node)):
+            parts, base = found
+            if base.id not in bound:
+                self.check_chain(parts)
+            self.visit(base, bound)
+            return
+        if isinstance(node, ast.Lambda):
+            a = node.args
+            params = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs}
+            params |= {x.arg for x in (a.vararg, a.kwarg) if x}
+            for default in a.defaults + [d for d in a.kw_defaults if d]:
+                self.visit(default, bound)
+            self.visit(node.body, bound | params)
+            return
+        if isinstance(node, _COMPREHENSIONS):
+            inner = bound
+            for gen in node.generators:
+                self.visit(gen.iter, inner)
+                inner = inner | _targets(gen.target)
+                for condition in gen.ifs:
+                    self.visit(condition, inner)
+            for part in (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,):
+                self.visit(part, inner)
+            return
+        if isinstance(node, ast.NamedExpr):
+            self.defined.add(node.target.id)
+        for child in ast.iter_child_nodes(node):
+            self.visit(child, bound)
+
+    def check_chain(self, parts: list[str]) -> None:
+        head, rest = parts[0], [p for p in parts[1:3] if not p.startswith(("__", "run_"))]
+        s = self.scope
+        if not rest or len(rest) < len(parts[1:3]):
+            return
+        if head in ("source", "time", "identity") and head in s.extra:
+            if head == "source" and s.source_fields is not None and rest[0] not in s.source_fields:
+                self.problems.append(
+                    f"`source.{rest[0]}`: `{rest[0]}` is not a field of the "
+                    f"Source aggregate `{s.source_label}`"
+                )
+        elif head == "anchor" and "anchor" in s.extra:
+            if s.anchor_fields is not None and rest[0] not in s.anchor_fields:
+                self.problems.append(f"`anchor` has no field `{rest[0]}`")
+        elif head in s.aggs:
+            if rest[0] not in s.aggs[head].fields:
+                self.problems.append(
+                    f"`{head}` has no field `{rest[0]}` ({rest[0]} not defined in {head})"
+                )
+        elif s.stream is not None and head == s.stream[0]:
+            found = s.stream[1].get(rest[0])
+            if found is None:
+                self.problems.append(f"the streaming BTS `{head}` has no aggregate `{rest[0]}`")
+            elif len(rest) > 1 and rest[1] not in found.fields:
+                self.problems.append(f"`{head}.{rest[0]}` has no field `{rest[1]}`")
+
+
+def _hint(name: str, where: str) -> str:
+    if where == "identity-time" and name not in BUILTIN_NAMES:
+        return "Identity and Time can only use imported names and `source`"
+    if name == "anchor" and where == "condition":
+        return "`anchor` is not available in the Anchor Condition; use `<stream>.<aggregate>`"
+    if name == "source" and where in ("condition", "window-top", "variable"):
+        return "`source` is only available inside Window aggregates"
+    if name == "time" and where != "streaming":
+        return "`time` is not defined in a window BTS"
+    return "import it under `Import`, or declare it"
+
+
+def check_expression(checker: Any, spec: object, key: str, fqn: str, scope: Scope) -> None:
+    """Compile ``spec[key]`` like Blurr, then check the names and fields it uses."""
+    if not isinstance(spec, dict) or not spec.get(key):
+        return
+    raw = spec[key]
+    text = str(raw)
+    try:
+        compile(text, "<string>", "eval")
+        tree = ast.parse(text, mode="eval")
+    except Exception as exc:
+        detail = " ".join(str(exc).split())
+        checker.add(
+            spec,
+            key,
+            fqn,
+            f"`{key}: {raw}` in section `{fqn}` is invalid Python "
+            f"expression. Compilation error: {detail}",
+            "expression",
+        )
+        return
+    analyzer = _Analyzer(scope)
+    analyzer.visit(tree.body, frozenset())
+    if not scope.star_import:
+        for name in analyzer.undefined:
+            checker.add(
+                spec,
+                key,
+                fqn,
+                f"name '{name}' is not defined in `{key}: {text}` ({_hint(name, scope.where)}).",
+                "name",
+            )
+    for problem in analyzer.problems:
+        checker.add(spec, key, fqn, f"{problem} in `{key}: {text}`.", "attribute")
+
+
+class _Checker:
+    def __init__(self, path: str, doc: PosDict, others: Sequence[object]) -> None:
+        self.path, self.doc, self.others = path, doc, others
+        self.issues: list[Issue] = []
+        name = doc.get("Name")
+        self.root = str(name) if name not in (None, "") else "<document>"
+
+    # -- reporting helpers -------------------------------------------------------------------
+    def add(self, spec: object, key: object, fqn: str, message: str, kind: str) -> None:
+        line = line_of(spec, key) if key is not None else line_of(spec)
+        self.issues.append(Issue(self.path, line, fqn, message, kind))
+
+    def required(self, spec: dict, fqn: str, *keys: str) -> None:
+        for key in keys:
+            if key not in spec:
+                self.add(
+                    spec, None, fqn, f"Attribute `{key}` must be present under `{fqn}`.", "required"
+                )
+
+    def number(self, spec: dict, key: str, fqn: str, minimum: int | None) -> bool:
+        if key not in spec:
+            return False
+        try:
+            ok = isinstance(int(spec[key]), int) and (minimum is None or int(spec[key]) >= minimum)
+        except Exception:
+            ok = False
+        if not ok:
+            more = f"Must be greater than {minimum}" if minimum else ""
+            message = f"Attribute `{key}` under `{fqn}` must be of type `int`.  {more}".rstrip()
+            self.add(spec, key, fqn, message, "number")
+        elif isinstance(spec[key], str):
+            self.add(
+                spec,
+                key,
+                fqn,
+                f"Attribute `{key}` under `{fqn}` is the string "
+                f"{spec[key]!r}: write a plain integer (Blurr 0.4.1 accepts the string here "
+                "but crashes when it runs).",
+                "number",
+            )
+        return ok
+
+    def element(self, spec: dict, fqn: str, allowed: frozenset[str] | None, what: str) -> str:
+        """Checks shared by every named element; returns the lower-cased Type ('' if bad)."""
+        self.required(spec, fqn, "Name", "Type")
+        for key, value in spec.items():
+            if not value:
+                self.add(
+                    spec,
+                    key,
+                    fqn,
+                    f"Attribute `{key}` under `{fqn}` cannot be left empty.",
+                    "empty",
+                )
+        name = spec.get("Name")
+        if "Name" in spec:
+            reason = None
+            if isinstance(name, str) and name.startswith("_"):
+                reason = "Identifiers starting with underscore `_` are reserved"
+            elif isinstance(name, str) and name.startswith("run_"):
+                reason = "Identifiers starting with `run_` are reserved"
+            elif not isinstance(name, str) or not name.isidentifier():
+                reason = "Identifiers must be valid Python identifiers"
+            if reason:
+                self.add(
+                    spec,
+                    "Name",
+                    fqn,
+                    f"`Name: {name}` in section `{fqn}` is invalid. {reason}.",
+                    "identifier",
+                )
+        type_value = spec.get("Type")
+        if "Type" not in spec or not type_value:
+            return ""
+        lowered = _lower(type_value)
+        if lowered not in KNOWN_TYPES:
+            self.add(
+                spec,
+                "Type",
+                fqn,
+                f"`Type: {type_value}` in section `{fqn}` is invalid. "
+                f"Type `{type_value}` is not declared in the system configuration.",
+                "type",
+            )
+            return ""
+        if allowed is not None and lowered not in allowed:
+            self.add(
+                spec,
+                "Type",
+                fqn,
+                f"`Type: {type_value}` in section `{fqn}` is invalid. Expected {what}.",
+                "type",
+            )
+            return ""
+        return lowered
+
+    def as_list(self, spec: dict, key: str, fqn: str, what: str) -> list:
+        value = spec.get(key)
+        if isinstance(value, list):
+            return value
+        if value:
+            self.add(
+                spec,
+                key,
+                fqn,
+                f"Attribute `{key}` under `{fqn}` must be a list of {what}.",
+                "structure",
+            )
+        return []
+
+    def duplicate_keys(self, node: object, fqn: str) -> None:
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, PosDict):
+                for key, first, again in item.duplicate_keys:
+                    self.issues.append(
+                        Issue(
+                            self.path,
+                            again,
+                            fqn,
+                            f"Duplicate key `{key}` (first "
+                            f"on line {first}): YAML keeps only the last value.",
+                            "duplicate",
+                        )
+                    )
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+
+    # -- document ----------------------------------------------------------------------------
+    def run(self) -> None:
+        doc, root = self.doc, self.root
+        kind = self.element(
+            doc,
+            root,
+            frozenset({STREAMING, WINDOW}),
+            "Blurr:Transform:Streaming or Blurr:Transform:Window",
+        )
+        self.duplicate_keys(doc, root)
+        self.required(doc, root, "Version", "Aggregates")
+        if "Version" in doc and doc["Version"] != VERSION:
+            self.add(
+                doc,
+                "Version",
+                root,
+                f"Attribute `Version` under `{root}` must have one of "
+                f"the following values: {VERSION}",
+                "enum",
+            )
+        names, star = self.imports()
+        stores: set[str] = set()
+        if kind == STREAMING:
+            self.required(doc, root, "Identity", "Time", "Stores")
+            stores = self.stores()
+        elif kind == WINDOW:
+            self.required(doc, root, "Anchor")
+        own = aggregate_table(doc)
+        stream = self.find_stream() if kind == WINDOW else None
+        base = Scope(frozenset(names), star, own)
+        if kind == WINDOW:
+            base = base.derive(extra={"identity"}, where="window-top")
+            self.window_header(base, stream)
+        elif kind == STREAMING:
+            header = base.derive(extra={"source"}, aggs={}, where="identity-time")
+            for key in ("Identity", "Time"):
+                check_expression(self, doc, key, root, header)
+            base = base.derive(extra={"identity", "source", "time"}, where="streaming")
+            check_expression(self, doc, "When", root, base)
+        self.aggregates(kind, base, stores, stream)
+
+    def imports(self) -> tuple[set[str], bool]:
+        bound: set[str] = set()
+        star = False
+        for i, entry in enumerate(self.as_list(self.doc, "Import", self.root, "import entries")):
+            fqn = f"{self.root}.Import[{i}]"
+            if not isinstance(entry, dict):
+                self.add(
+                    entry,
+                    None,
+                    fqn,
+                    "Each `Import` entry must be a mapping with `Module` "
+                    f"(and optional `Identifiers`), not {_describe(entry)}.",
+                    "structure",
+                )
+                continue
+            if "Module" not in entry or not isinstance(entry["Module"], str) or not entry["Module"]:
+                self.add(
+                    entry,
+                    "Module",
+                    fqn,
+                    f"Attribute `Module` must be present under `{fqn}` "
+                    "as a module name (Blurr 0.4.1 crashes on this entry).",
+                    "required",
+                )
+                continue
+            idents = entry.get("Identifiers")
+            if idents and not isinstance(idents, list):
+                self.add(
+                    entry,
+                    "Identifiers",
+                    fqn,
+                    f"Attribute `Identifiers` under `{fqn}` must be "
+                    "a list (Blurr 0.4.1 imports each character of a string).",
+                    "structure",
+                )
+                idents = [idents]
+            names, error = import_names(entry["Module"], idents or [])
+            if error:
+                self.add(entry, "Module", fqn, error, "import")
+            bound |= names - {"*"}
+            star = star or "*" in names
+        return bound, star
+
+    def stores(self) -> set[str]:
+        names: set[str] = set()
+        for i, store in enumerate(self.as_list(self.doc, "Stores", self.root, "stores")):
+            if not isinstance(store, dict):
+                self.add(
+                    store,
+                    None,
+                    f"{self.root}.Stores[{i}]",
+                    f"Each store must be a mapping with `Type` and `Name`, not {_describe(store)}.",
+                    "structure",
+                )
+                continue
+            name = store.get("Name")
+            fqn = f"{self.root}.{name}" if name else f"{self.root}.Stores[{i}]"
+            self.element(store, fqn, STORE_TYPES, "a store type (Blurr:Store:Memory)")
+            if isinstance(name, str) and name in names:
+                self.add(store, "Name", fqn, f"Duplicate store name `{name}`.", "duplicate")
+            names.add(str(name))
+        return names
+
+    def find_stream(self) -> PosDict | None:
+        candidates = [
+            d for d in self.others if isinstance(d, dict) and _lower(d.get("Type")) == STREAMING
+        ]
+        wanted = {self.doc.get("SourceBTS")}
+        for agg in self.doc.get("Aggregates") or ():
+            if isinstance(agg, dict) and isinstance(agg.get("Source"), str):
+                wanted.add(agg["Source"].split(".")[0])
+        for candidate in candidates:
+            if candidate.get("Name") in wanted:
+                return candidate
+        return candidates[0] if candidates else None
+
+    def window_header(self, base: Scope, stream: PosDict | None) -> None:
+        doc, root = self.doc, self.root
+        if stream is not None:
+            table = aggregate_table(stream)
+            times = [a for a in table.values() if a.kind in TIME_AGGREGATES]
+            base.stream = (str(stream.get("Name")), table)
+            base.anchor_fields = times[0].fields if len(times) == 1 else None
+            if len(times) != 1:
+                self.add(
+                    doc,
+                    "Name",
+                    root,
+                    f"The streaming BTS `{stream.get('Name')}` has "
+                    f"{len(times) or 'no'} Block/Activity aggregates; a window BTS needs "
+                    "exactly one (Blurr 0.4.1 aborts the run).",
+                    "window",
+                )
+        else:
+            names = {doc.get("SourceBTS")} | {
+                str(a.get("Source")).split(".")[0]
+                for a in doc.get("Aggregates") or ()
+                if isinstance(a, dict) and "Source" in a
+            }
+            base.stream_names = frozenset(n for n in names if isinstance(n, str) and n)
+        anchor = doc.get("Anchor")
+        fqn = f"{root}.anchor"
+        if isinstance(anchor, dict):
+            self.required(anchor, fqn, "Condition")
+            self.number(anchor, "Max", fqn, 1)
+            check_expression(self, anchor, "Condition", fqn, base.derive(where="condition"))
+        elif "Anchor" in doc:
+            self.add(
+                doc,
+                "Anchor",
+                root,
+                f"Attribute `Anchor` under `{root}` must be a mapping "
+                "with `Condition` (and optional `Max`).",
+                "structure",
+            )
+        base.extra |= {"anchor"}
+        check_expression(self, doc, "When", root, base)
+
+    # -- aggregates ----------------------------------------------------------------------------
+    def aggregates(self, kind: str, base: Scope, stores: set[str], stream: PosDict | None) -> None:
+        seen: dict[str, int | None] = {}
+        for i, agg in enumerate(self.as_list(self.doc, "Aggregates", self.root, "aggregates")):
+            if not isinstance(agg, dict):
+                self.add(
+                    self.doc.get("Aggregates"),
+                    None,
+                    f"{self.root}.Aggregates[{i}]",
+                    f"Each aggregate must be a mapping, not {_describe(agg)}.",
+                    "structure",
+                )
+                continue
+            name = agg.get("Name")
+            fqn = f"{self.root}.{name}" if name else f"{self.root}.Aggregates[{i}]"
+            atype = self.element(agg, fqn, AGGREGATE_TYPES, "an aggregate type (Blurr:Aggregate:*)")
+            if isinstance(name, str) and name in seen:
+                self.add(
+                    agg,
+                    "Name",
+                    fqn,
+                    f"Duplicate aggregate name `{name}` (first on line {seen[name]}).",
+                    "duplicate",
+                )
+            seen.setdefault(str(name), line_of(agg, "Name"))
+            self.aggregate(agg, fqn, kind, atype, base, stores, stream)
+
+    def aggregate(
+        self,
+        agg: dict,
+        fqn: str,
+        kind: str,
+        atype: str,
+        base: Scope,
+        stores: set[str],
+        stream: PosDict | None,
+    ) -> None:
+        short = atype.rpartition(":")[2]
+        if short == "label":
+            self.add(
+                agg, "Type", fqn, "Blurr:Aggregate:Label is not implemented by Blurr 0.4.1.", "type"
+            )
+        elif kind == STREAMING and short == "window":
+            self.add(
+                agg, "Type", fqn, "Blurr:Aggregate:Window can only be used in a window BTS.", "type"
+            )
+        elif kind == WINDOW and short in ("identity", "block", "activity"):
+            self.add(
+                agg,
+                "Type",
+                fqn,
+                "A window BTS can only hold Window and Variable aggregates.",
+                "type",
+            )
+        self.required(agg, fqn, "Fields")
+        if short in ("identity", "block"):
+            self.required(agg, fqn, "Store")
+        if short == "block":
+            self.required(agg, fqn, "Dimensions")
+        if short == "activity":
+            self.required(agg, fqn, "SeparateByInactiveSeconds")
+            self.number(agg, "SeparateByInactiveSeconds", fqn, 1)
+        store = agg.get("Store")
+        if store and (not isinstance(store, str) or store not in stores):
+            declared = ", ".join(sorted(stores)) or "none"
+            self.add(
+                agg,
+                "Store",
+                fqn,
+                f"Store `{store}` is not declared in `Stores` of "
+                f"`{self.root}` (declared: {declared}).",
+                "store",
+            )
+        scope = base
+        if kind == WINDOW:
+            scope = base.derive(where="variable")
+            if short == "window":
+                scope = self.window_aggregate(agg, fqn, base, stream)
+        check_expression(self, agg, "When", fqn, scope)
+        names: dict[str, int | None] = {}
+        self.fields(agg, fqn, "Fields", scope, names, dimensions=False)
+        self.fields(agg, fqn, "Dimensions", scope, names, dimensions=True)
+
+    def window_aggregate(self, agg: dict, fqn: str, base: Scope, stream: PosDict | None) -> Scope:
+        self.required(agg, fqn, "WindowType", "WindowValue", "Source")
+        self.number(agg, "WindowValue", fqn, None)
+        wtype = agg.get("WindowType")
+        if wtype and _lower(wtype) not in ("day", "hour", "count"):
+            self.add(
+                agg,
+                "WindowType",
+                fqn,
+                f"Attribute `WindowType` under `{fqn}` must have one "
+                "of the following values: day | hour | count",
+                "enum",
+            )
+        value = agg.get("WindowValue", 1)
+        if (
+            _lower(wtype) == "count"
+            and not isinstance(value, bool)
+            and str(value).strip() in ("0", "+0", "-0", "0.0")
+        ):
+            self.add(
+                agg,
+                "WindowValue",
+                fqn,
+                "A `count` window needs a non-zero `WindowValue` (Blurr 0.4.1 crashes on 0).",
+                "window",
+            )
+        source = agg.get("Source")
+        scope = base.derive(extra={"source"}, where="window")
+        if "Source" not in agg or not source:
+            return scope
+        stream_name, _, agg_name = str(source).partition(".")
+        if not isinstance(source, str) or not agg_name or "." in agg_name:
+            self.add(
+                agg,
+                "Source",
+                fqn,
+                f"`Source: {source}` in section `{fqn}` is invalid. "
+                "Expected `<streaming BTS Name>.<Block or Activity aggregate Name>`.",
+                "source",
+            )
+        elif stream is not None and base.stream is not None:
+            name, table = base.stream
+            found = table.get(agg_name)
+            if stream_name != name:
+                self.add(
+                    agg,
+                    "Source",
+                    fqn,
+                    f"`Source: {source}` refers to `{stream_name}`, but "
+                    f"the streaming BTS is named `{name}`.",
+                    "source",
+                )
+            elif found is None:
+                self.add(
+                    agg,
+                    "Source",
+                    fqn,
+                    f"`Source: {source}`: `{agg_name}` is not an "
+                    f"aggregate of the streaming BTS `{name}`.",
+                    "source",
+                )
+            elif found.kind not in TIME_AGGREGATES:
+                self.add(
+                    agg,
+                    "Source",
+                    fqn,
+                    f"`Source: {source}`: `{agg_name}` is not a Block or Activity aggregate.",
+                    "source",
+                )
+            else:
+                scope.source_fields = found.fields | {"view"}
+                scope.source_label = str(source)
+        return scope
+
+    def fields(
+        self,
+        agg: dict,
+        afqn: str,
+        key: str,
+        scope: Scope,
+        names: dict[str, int | None],
+        dimensions: bool,
+    ) -> None:
+        for i, spec in enumerate(self.as_list(agg, key, afqn, "fields")):
+            if not isinstance(spec, dict):
+                self.add(
+                    agg.get(key),
+                    None,
+                    f"{afqn}.{key}[{i}]",
+                    f"Each entry of `{key}` must be a mapping, not {_describe(spec)}.",
+                    "structure",
+                )
+                continue
+            name = spec.get("Name")
+            fqn = f"{afqn}.{name}" if name else f"{afqn}.{key}[{i}]"
+            self.element(
+                spec,
+                fqn,
+                None if dimensions else FIELD_TYPES,
+                "a field type: " + " | ".join(sorted(FIELD_TYPES)),
+            )
+            if dimensions and "Type" in spec and spec["Type"] not in ("integer", "string"):
+                self.add(
+                    spec,
+                    "Type",
+                    fqn,
+                    f"Attribute `Type` under `{fqn}` must have one of the "
+                    "following values: integer | string",
+                    "enum",
+                )
+            self.required(spec, fqn, "Value")
+            if isinstance(name, str) and name in names:
+                self.add(
+                    spec,
+                    "Name",
+                    fqn,
+                    f"Duplicate field name `{name}` in `{afqn}` (first on line {names[name]}).",
+                    "duplicate",
+                )
+            names.setdefault(str(name), line_of(spec, "Name"))
+            for attribute in ("When", "Value"):
+                check_expression(self, spec, attribute, fqn, scope)
+
+
+def validate_text(text: str, path: str, others: Sequence[object] = ()) -> list[Issue]:
+    """Every problem of one BTS text; ``others`` are parsed docs validated alongside it."""
+    try:
+        try:
+            doc = load_yaml_with_lines(text)
+        except YamlPositionError as exc:
+            return [Issue(path, exc.line, "", f"Invalid yaml: {exc.problem}", "yaml")]
+        if not isinstance(doc, PosDict):
+            return [
+                Issue(
+                    path,
+                    line_of(doc) or 1,
+                    "",
+                    "The document must be a YAML mapping "
+                    f"(Type, Version, Name, ...), not {_describe(doc)}.",
+                    "document",
+                )
+            ]
+        checker = _Checker(path, doc, others)
+        checker.run()
+        return sorted(checker.issues, key=lambda i: i.line or 0)
+    except Exception as exc:  # pragma: no cover - last line of defence: never a traceback
+        return [
+            Issue(
+                path, None, "", f"internal validator error: {type(exc).__name__}: {exc}", "internal"
+            )
+        ]
+
+
+def _read(path: str) -> tuple[str | None, str | None]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, f"Cannot read file: {exc.strerror or exc}"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, f"File is not UTF-8 text (bad byte at offset {exc.start})."
+
+
+def validate_paths(paths: Sequence[str]) -> list[FileReport]:
+    """Validate files together: a window BTS is checked against a streaming BTS given with it."""
+    texts = [(p, *_read(p)) for p in paths]
+    docs: list[object] = []
+    for _, text, _ in texts:
+        try:
+            docs.append(load_yaml_with_lines(text) if text is not None else None)
+        except Exception:
+            docs.append(None)
+    reports = []
+    for index, (path, text, error) in enumerate(texts):
+        if text is None:
+            reports.append(FileReport(path, (Issue(path, None, "", str(error), "file"),)))
+            continue
+        # Preference order for the streaming BTS of a window BTS: same folder, then nearest.
+        folder = Path(path).parent
+        order = sorted(
+            (j for j in range(len(docs)) if j != index and isinstance(docs[j], dict)),
+            key=lambda j: (Path(texts[j][0]).parent != folder, abs(j - index), j > index),
+        )
+        others = [docs[j] for j in order]
+        reports.append(FileReport(path, tuple(validate_text(text, path, others))))
+    return reports
+
+
+def main_validate(paths: Sequence[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """``blurr-tui validate``: 0 when every file is valid, else 1."""
+    paths = list(paths) or sorted(
+        str(p) for p in Path.cwd().iterdir() if p.suffix in (".yml", ".yaml") and p.is_file()
+    )
+    if not paths:
+        print("No BTS files given and no *.yml/*.yaml file in the current directory.", file=err)
+        return 1
+    status = 0
+    for report in validate_paths(paths):
+        print(f"Running validation on {report.path}", file=out)
+        if report.valid:
+            print("Document is valid", file=out)
+            continue
+        status = 1
+        for issue in report.issues:
+            print(issue.format(), file=err)
+        count = len(report.issues)
+        print(f"{report.path}: {count} error{'s' if count != 1 else ''}", file=err)
+    return status
+
+
+__all__ = [
+    "FileReport",
+    "Issue",
+    "aggregate_table",
+    "main_validate",
+    "validate_paths",
+    "validate_text",
+]
