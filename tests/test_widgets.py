@@ -159,6 +159,22 @@ async def test_table_truncates_wide_cells_and_scrolls_horizontally() -> None:
 
 
 @run_async
+async def test_table_fixed_column_stays_when_scrolling_right() -> None:
+    wide = ListRowSource(["key", "a", "b"], [("k0", "a" * 30, "b" * 30)])
+    table = RecordTable(wide, fixed_columns=1)
+    app = OneWidget(table)
+    async with app.run_test(size=(40, 6)) as pilot:
+        table.focus()
+        await pilot.pause()
+        await pilot.press(*["right"] * 10)
+        await pilot.pause()
+        assert table.scroll_x > 0
+        assert table.render_line(0).text.startswith("  key │ ")
+        assert table.render_line(1).text.startswith("  k0  │ ")
+        assert "a" * 30 not in table.render_line(1).text
+
+
+@run_async
 async def test_table_refresh_data_and_scroll_to_row() -> None:
     source = people(5)
     table = RecordTable(source)

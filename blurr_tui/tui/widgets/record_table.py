@@ -6,10 +6,8 @@ source for one window of rows per frame, so a frame costs the same at 10 or 200k
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,70 +19,19 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-MAX_COL_WIDTH = 30
+from blurr_tui.tui.widgets.row_source import (
+    MAX_COL_WIDTH,
+    ListRowSource,
+    RowSource,
+    format_cell,
+    is_number,
+)
+
+__all__ = ["ListRowSource", "RecordTable", "RowSource"]
+
 GUTTER = 2  # "● " marks a row created by the current event
 SEPARATOR = " │ "
 WINDOW_MARGIN = 50  # rows fetched above and below the visible ones
-
-
-@runtime_checkable
-class RowSource(Protocol):
-    """What the table reads: a list, or a SQLite page query."""
-
-    columns: list[str]
-
-    def row_count(self) -> int: ...
-
-    def get_rows(self, start: int, count: int) -> list[tuple]: ...
-
-
-class ListRowSource:
-    """A `RowSource` over an in-memory list of tuples."""
-
-    def __init__(self, columns: Sequence[str], rows: list[tuple] | None = None) -> None:
-        self.columns = list(columns)
-        self.rows: list[tuple] = rows if rows is not None else []
-
-    def row_count(self) -> int:
-        return len(self.rows)
-
-    def get_rows(self, start: int, count: int) -> list[tuple]:
-        return self.rows[start : start + count]
-
-
-def format_cell(value: Any) -> str:
-    """One cell as text: None is blank, containers as compact JSON, one line, capped."""
-    if value is None:
-        text = ""
-    elif isinstance(value, str):
-        text = value
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, float):
-        text = repr(value)
-    elif isinstance(value, datetime | date):
-        text = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    elif isinstance(value, dict | list | tuple | set):
-        try:
-            text = json.dumps(
-                list(value) if isinstance(value, set) else value,
-                default=str,
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
-        except (TypeError, ValueError):
-            text = str(value)
-    else:
-        text = str(value)
-    if "\n" in text or "\t" in text:
-        text = text.replace("\n", "⏎").replace("\t", " ")
-    if len(text) > MAX_COL_WIDTH:
-        text = text[: MAX_COL_WIDTH - 1] + "…"
-    return text
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class RecordTable(ScrollView, can_focus=True):
@@ -154,6 +101,7 @@ class RecordTable(ScrollView, can_focus=True):
         self,
         source: RowSource | None = None,
         *,
+        fixed_columns: int = 0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -167,6 +115,7 @@ class RecordTable(ScrollView, can_focus=True):
         self._widths: list[int] = []
         self._highlight_rows: set[int] = set()
         self._new_rows: set[int] = set()
+        self.fixed_columns = fixed_columns  # leftmost columns kept in view when scrolling
         self._read_count()
 
     # -- data ---------------------------------------------------------------------------
@@ -315,7 +264,7 @@ class RecordTable(ScrollView, can_focus=True):
         parts = []
         for i, width in enumerate(self._widths):
             cell = cells[i] if i < len(cells) else ""
-            if raw is not None and i < len(raw) and _is_number(raw[i]):
+            if raw is not None and i < len(raw) and is_number(raw[i]):
                 parts.append(cell.rjust(width))
             else:
                 parts.append(cell.ljust(width))
@@ -350,9 +299,10 @@ class RecordTable(ScrollView, can_focus=True):
         strip = Strip([gutter, Segment(self._line_text(cells, raw), style)])
         return self._crop(strip, scroll_x, width, style)
 
-    @staticmethod
-    def _crop(strip: Strip, scroll_x: int, width: int, style: Style) -> Strip:
-        """Keep the gutter fixed and scroll the cells horizontally."""
+    def _crop(self, strip: Strip, scroll_x: int, width: int, style: Style) -> Strip:
+        """Keep the gutter and the fixed columns in place and scroll the rest."""
         if scroll_x:
-            strip = Strip.join([strip.crop(0, GUTTER), strip.crop(GUTTER + scroll_x)])
+            fixed = min(self.fixed_columns, len(self._widths))
+            left = GUTTER + sum(self._widths[:fixed]) + len(SEPARATOR) * fixed
+            strip = Strip.join([strip.crop(0, left), strip.crop(left + scroll_x)])
         return strip.crop_extend(0, width, style)

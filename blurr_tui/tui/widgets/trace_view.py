@@ -37,12 +37,7 @@ ACTION_STYLES = {
 
 def format_value(value: Any) -> str:
     """A value as it would read in an expression: strings quoted, times in ISO form."""
-    if isinstance(value, datetime):
-        text = value.isoformat(sep=" ")
-    elif isinstance(value, str):
-        text = repr(value)
-    else:
-        text = repr(value)
+    text = value.isoformat(sep=" ") if isinstance(value, datetime) else repr(value)
     text = text.replace("\n", "⏎")
     if len(text) > MAX_VALUE_LEN:
         text = text[: MAX_VALUE_LEN - 1] + "…"
