@@ -255,8 +255,9 @@ class RecordTable(ScrollView, can_focus=True):
             self.post_message(self.RowSelected(self, row, self.get_row(row)))
 
     def on_click(self, event: Click) -> None:
-        if event.y >= 1:
-            self.cursor_row = int(self.scroll_y) + event.y - 1
+        offset = event.get_content_offset(self)
+        if offset is not None and offset.y >= 1:
+            self.cursor_row = int(self.scroll_y) + offset.y - 1
 
     # -- rendering ----------------------------------------------------------------------
 

@@ -1,0 +1,3 @@
+from blurr_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""Command line: ``blurr-tui [replay|run|transform|validate|derive|demo] ...``.
+
+Headless commands import no Textual; the app is imported only when it is opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+from . import __version__
+
+
+def _cmd_transform(args: argparse.Namespace) -> int:
+    from .transform import run_transform
+
+    if args.debug:
+        from .engine import errors
+
+        errors.DEBUG = True
+    result = run_transform(args.streaming_bts, args.window_bts, args.logs)
+    out = sys.stdout
+    for line in result.stdout_lines:
+        out.write(line)
+        out.write("\n")
+    out.flush()
+    for line in result.stderr_lines:
+        print(line, file=sys.stderr)
+    return result.exit_code
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .engine.validation import main_validate
+
+    return main_validate(args.files)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="blurr-tui", description="Replay and inspect Blurr Transform Specs")
+    p.add_argument("--version", action="version", version=f"blurr-tui {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    t = sub.add_parser("transform", help="print Blurr 0.4.1's transform output for event logs")
+    t.add_argument("--streaming-bts", required=True, metavar="S", help="streaming BTS (YAML)")
+    t.add_argument("--window-bts", metavar="W", help="window BTS (YAML)")
+    t.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+    t.add_argument("logs", nargs="+", metavar="LOG", help="JSON-lines event logs, read in order")
+    t.set_defaults(func=_cmd_transform)
+
+    v = sub.add_parser("validate", help="check BTS files and report every error with its line")
+    v.add_argument("files", nargs="+", metavar="FILE")
+    v.set_defaults(func=_cmd_validate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # last line of defence: one line, traceback only with --debug
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        else:
+            print(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,243 @@
+"""Evaluating the fields of one aggregate for one event (§5.1), with or without a trace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from types import CodeType
+from typing import Any
+
+from . import trace as T
+from .errors import ABORTING, EngineAbort, abort_from, describe_exception
+from .fields import CASTS, PY_TYPES, default
+from .spec import FieldSpec, FieldType
+
+UTC = timezone.utc
+
+# FieldRun.special values
+USER = 0
+IDENTITY = 1  # _identity: Value is `identity`
+START = 2  # _start_time: min(time)
+END = 3  # _end_time: max(time)
+
+
+@dataclass(slots=True)
+class FieldRun:
+    name: str
+    ftype: FieldType
+    pytype: type
+    cast: Any
+    when: CodeType | None
+    value: CodeType | None
+    when_text: str | None
+    value_text: str | None
+    fqn: str
+    is_datetime: bool
+    special: int = USER
+    is_dimension: bool = False
+
+    @classmethod
+    def from_spec(cls, spec: FieldSpec, is_dimension: bool = False) -> FieldRun:
+        assert spec.type is not None
+        return cls(
+            name=spec.name,
+            ftype=spec.type,
+            pytype=PY_TYPES[spec.type],
+            cast=CASTS[spec.type],
+            when=spec.when.code if spec.when else None,
+            value=spec.value.code if spec.value else None,
+            when_text=spec.when.text if spec.when else None,
+            value_text=spec.value.text if spec.value else None,
+            fqn=spec.fqn,
+            is_datetime=spec.type is FieldType.DATETIME,
+            is_dimension=is_dimension,
+        )
+
+    @classmethod
+    def internal(cls, name: str, ftype: FieldType, special: int, fqn: str, text: str) -> FieldRun:
+        return cls(
+            name=name,
+            ftype=ftype,
+            pytype=PY_TYPES[ftype],
+            cast=CASTS[ftype],
+            when=None,
+            value=None,
+            when_text=None,
+            value_text=text,
+            fqn=fqn,
+            is_datetime=ftype is FieldType.DATETIME,
+            special=special,
+        )
+
+    def default(self) -> Any:
+        return default(self.ftype)
+
+
+def _missing_value(f: FieldRun) -> EngineAbort:
+    return EngineAbort(
+        "the field has no Value expression (Blurr treats a falsy or invalid Value as absent and crashes)",
+        where=f.fqn,
+    )
+
+
+def _internal_value(f: FieldRun, values: dict[str, Any], ns: dict[str, Any]) -> Any:
+    if f.special == IDENTITY:
+        return ns["identity"]
+    time = ns["time"]
+    cur = values[f.name]
+    if f.special == START:
+        return time if cur is None or time < cur else cur
+    return time if cur is None or time > cur else cur
+
+
+def eval_fields(fields: list[FieldRun], values: dict[str, Any], ns: dict[str, Any]) -> None:
+    """The batch path: no trace, as little work per field as possible."""
+    for f in fields:
+        if f.special:
+            values[f.name] = _internal_value(f, values, ns)
+            continue
+        if f.when is not None:
+            try:
+                if not eval(f.when, ns):
+                    continue
+            except ABORTING as exc:
+                raise abort_from(exc, f.fqn, f.when_text or "") from exc
+            except Exception:
+                continue
+        if f.value is None:
+            raise _missing_value(f)
+        try:
+            v = eval(f.value, ns)
+        except ABORTING as exc:
+            raise abort_from(exc, f.fqn, f.value_text or "") from exc
+        except Exception:
+            continue
+        if v is None:
+            continue
+        if not isinstance(v, f.pytype):
+            try:
+                v = f.cast(v)
+            except Exception:
+                continue
+        if f.is_datetime and v.tzinfo is None:
+            v = v.replace(tzinfo=UTC)
+        values[f.name] = v
+
+
+def snapshot_value(v: Any) -> Any:
+    """A copy of a live value for the trace (containers are mutated in place later)."""
+    if isinstance(v, dict):
+        return dict(v)
+    if isinstance(v, list):
+        return list(v)
+    if isinstance(v, set):
+        return set(v)
+    return v
+
+
+def eval_field_traced(f: FieldRun, values: dict[str, Any], ns: dict[str, Any]) -> T.FieldTrace:
+    """One field with everything recorded; same decisions as :func:`eval_fields`."""
+    old = snapshot_value(values.get(f.name))
+    ft = T.FieldTrace(
+        name=f.name,
+        outcome=T.UPDATED,
+        old=old,
+        new=old,
+        when_text=f.when_text,
+        value_text=f.value_text,
+        is_dimension=f.is_dimension,
+    )
+    if f.special:
+        v = _internal_value(f, values, ns)
+        values[f.name] = v
+        ft.value_result = ft.new = v
+        return ft
+    if f.when is not None:
+        try:
+            w = eval(f.when, ns)
+        except ABORTING as exc:
+            raise abort_from(exc, f.fqn, f.when_text or "") from exc
+        except Exception as exc:
+            ft.when_error = describe_exception(exc)
+            ft.outcome = T.WHEN_ERROR
+            return ft
+        ft.when_result = snapshot_value(w)
+        if not w:
+            ft.outcome = T.WHEN_FALSE
+            return ft
+    if f.value is None:
+        raise _missing_value(f)
+    try:
+        v = eval(f.value, ns)
+    except ABORTING as exc:
+        raise abort_from(exc, f.fqn, f.value_text or "") from exc
+    except Exception as exc:
+        ft.value_error = describe_exception(exc)
+        ft.outcome = T.VALUE_ERROR
+        return ft
+    ft.value_result = snapshot_value(v)
+    if v is None:
+        ft.outcome = T.VALUE_NONE
+        return ft
+    if not isinstance(v, f.pytype):
+        try:
+            v = f.cast(v)
+        except Exception as exc:
+            ft.cast_error = f"cannot cast {v!r} to {f.ftype.value}: {describe_exception(exc)}"
+            ft.outcome = T.CAST_FAILED
+            return ft
+    if f.is_datetime and v.tzinfo is None:
+        v = v.replace(tzinfo=UTC)
+    values[f.name] = v
+    ft.new = snapshot_value(v)
+    return ft
+
+
+def eval_fields_traced(
+    fields: list[FieldRun], values: dict[str, Any], ns: dict[str, Any], out: list[T.FieldTrace]
+) -> None:
+    for f in fields:
+        out.append(eval_field_traced(f, values, ns))
+
+
+def eval_dimension(f: FieldRun, ns: dict[str, Any]) -> tuple[bool, Any, str | None]:
+    """Evaluate a dimension without storing it: (ok, value, why-not)."""
+    if f.when is not None:
+        try:
+            w = eval(f.when, ns)
+        except ABORTING as exc:
+            raise abort_from(exc, f.fqn, f.when_text or "") from exc
+        except Exception as exc:
+            return False, None, f"When raised {describe_exception(exc)}"
+        if not w:
+            return False, None, f"When is {w!r}"
+    if f.value is None:
+        raise _missing_value(f)
+    try:
+        v = eval(f.value, ns)
+    except ABORTING as exc:
+        raise abort_from(exc, f.fqn, f.value_text or "") from exc
+    except Exception as exc:
+        return False, None, f"Value raised {describe_exception(exc)}"
+    if v is None:
+        return False, None, "Value is None"
+    if not isinstance(v, f.pytype):
+        try:
+            v = f.cast(v)
+        except Exception as exc:
+            return False, None, f"cannot cast {v!r} to {f.ftype.value}: {describe_exception(exc)}"
+    if isinstance(v, datetime) and v.tzinfo is None:
+        v = v.replace(tzinfo=UTC)
+    return True, v, None
+
+
+def eval_when(code: CodeType | None, text: str | None, ns: dict[str, Any], where: str) -> tuple[Any, str | None]:
+    """An aggregate or transformer When: (result, error). Absent → (True, None)."""
+    if code is None:
+        return True, None
+    try:
+        return eval(code, ns), None
+    except ABORTING as exc:
+        raise abort_from(exc, where, text or "") from exc
+    except Exception as exc:
+        return None, describe_exception(exc)

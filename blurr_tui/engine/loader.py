@@ -1,0 +1,216 @@
+"""YAML text → frozen spec dataclasses, normalised the way Blurr 0.4.1 reads a document.
+
+This is the *runtime* reading (what ``transform`` does, which never validates): falsy or
+uncompilable expressions become absent, type names are lower-cased, the inactivity interval
+follows Blurr's digits-only rule.  Only what makes a run impossible raises
+:class:`SpecError` (Blurr crashes there too; we say why in one line).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .spec import (
+    AggregateKind,
+    AggregateSpec,
+    AnchorSpec,
+    Expression,
+    FieldSpec,
+    FieldType,
+    ImportSpec,
+    StoreSpec,
+    StreamingSpec,
+    WindowSpec,
+)
+
+STREAMING = "blurr:transform:streaming"
+WINDOW = "blurr:transform:window"
+_AGG_KINDS = {f"blurr:aggregate:{k.value}": k for k in AggregateKind}
+_STORE_TYPES = {"blurr:store:memory", "blurr:store:dynamo"}
+
+
+class SpecError(Exception):
+    """The spec cannot be run at all; the message says what and where."""
+
+
+def compile_expression(raw: Any, line: int | None = None) -> Expression | None:
+    """Blurr's rule: a falsy YAML value is absent; a syntax error is absent at runtime."""
+    if not raw:
+        return None
+    text = raw if isinstance(raw, str) else str(raw)
+    try:
+        code = compile(text, "<string>", "eval")
+    except (SyntaxError, ValueError) as exc:
+        return Expression(text=text, code=None, line=line, syntax_error=str(exc))
+    return Expression(text=text, code=code, line=line)
+
+
+def _lower(value: Any) -> str:
+    return str(value).lower() if value is not None else ""
+
+
+def _field(raw: Any, parent_fqn: str) -> FieldSpec:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{parent_fqn}: a field must be a mapping, got {raw!r}")
+    name = str(raw.get("Name", ""))
+    fqn = f"{parent_fqn}.{name}"
+    type_name = _lower(raw.get("Type"))
+    try:
+        ftype: FieldType | None = FieldType(type_name)
+    except ValueError:
+        raise SpecError(f"{fqn}: unknown field Type {raw.get('Type')!r}") from None
+    return FieldSpec(
+        name=name,
+        type=ftype,
+        type_name=type_name,
+        value=compile_expression(raw.get("Value")),
+        when=compile_expression(raw.get("When")),
+        fqn=fqn,
+    )
+
+
+def _fields(raw: Any, fqn: str) -> tuple[FieldSpec, ...]:
+    if not raw:
+        return ()
+    if not isinstance(raw, list):
+        raise SpecError(f"{fqn}: Fields must be a list")
+    return tuple(_field(f, fqn) for f in raw)
+
+
+def _interval(raw: Any) -> int:
+    text = str(raw) if raw is not None else ""
+    return int(text) if text.isdigit() else 0
+
+
+def _aggregate(raw: Any, parent_fqn: str) -> AggregateSpec:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{parent_fqn}: an aggregate must be a mapping, got {raw!r}")
+    if "Name" not in raw:
+        raise SpecError(f"{parent_fqn}: an aggregate has no Name")
+    name = str(raw["Name"])
+    fqn = f"{parent_fqn}.{name}"
+    type_name = _lower(raw.get("Type"))
+    kind = _AGG_KINDS.get(type_name)
+    if kind is None:
+        raise SpecError(f"{fqn}: unknown aggregate Type {raw.get('Type')!r}")
+    if kind is AggregateKind.LABEL:
+        raise SpecError(f"{fqn}: Blurr:Aggregate:Label is not implemented by Blurr 0.4.1")
+    return AggregateSpec(
+        name=name,
+        kind=kind,
+        type_name=type_name,
+        fields=_fields(raw.get("Fields"), fqn),
+        dimensions=_fields(raw.get("Dimensions"), fqn),
+        when=compile_expression(raw.get("When")),
+        store=str(raw["Store"]) if raw.get("Store") else None,
+        fqn=fqn,
+        inactive_seconds=_interval(raw.get("SeparateByInactiveSeconds")),
+        window_type=_lower(raw.get("WindowType")) or None,
+        window_value=raw.get("WindowValue"),
+        source=str(raw["Source"]) if raw.get("Source") else None,
+    )
+
+
+def _imports(raw: Any, fqn: str) -> tuple[ImportSpec, ...]:
+    if not raw:
+        return ()
+    if not isinstance(raw, list):
+        raise SpecError(f"{fqn}: Import must be a list")
+    out = []
+    for entry in raw:
+        if not isinstance(entry, dict) or "Module" not in entry:
+            raise SpecError(f"{fqn}: an Import entry has no Module: {entry!r}")
+        idents = entry.get("Identifiers") or ()
+        # Blurr joins the Identifiers with ','; a plain string is joined char by char.
+        out.append(ImportSpec(module=str(entry["Module"]), identifiers=tuple(str(i) for i in idents)))
+    return tuple(out)
+
+
+def _load_doc(text: str, path: str) -> dict:
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(doc, dict) or "Name" not in doc:
+        raise SpecError(f"{path}: not a BTS document (expected a mapping with Name and Type)")
+    return doc
+
+
+def _aggregates(doc: dict, name: str) -> tuple[AggregateSpec, ...]:
+    raw = doc.get("Aggregates") or []
+    if not isinstance(raw, list):
+        raise SpecError(f"{name}: Aggregates must be a list")
+    return tuple(_aggregate(a, name) for a in raw)
+
+
+def load_streaming(text: str, path: str = "<string>") -> StreamingSpec:
+    doc = _load_doc(text, path)
+    name = str(doc["Name"])
+    if _lower(doc.get("Type")) != STREAMING:
+        raise SpecError(f"{path}: Type is {doc.get('Type')!r}, expected Blurr:Transform:Streaming")
+    stores = []
+    for raw in doc.get("Stores") or []:
+        if not isinstance(raw, dict) or "Name" not in raw:
+            raise SpecError(f"{name}: a store has no Name: {raw!r}")
+        if _lower(raw.get("Type")) not in _STORE_TYPES:
+            raise SpecError(f"{name}.{raw['Name']}: unknown store Type {raw.get('Type')!r}")
+        stores.append(StoreSpec(name=str(raw["Name"]), type_name=_lower(raw.get("Type"))))
+    aggs = _aggregates(doc, name)
+    for agg in aggs:
+        if agg.kind is AggregateKind.WINDOW:
+            raise SpecError(f"{agg.fqn}: a Window aggregate belongs in a window BTS")
+    return StreamingSpec(
+        name=name,
+        identity=compile_expression(doc.get("Identity")),
+        time=compile_expression(doc.get("Time")),
+        when=compile_expression(doc.get("When")),
+        imports=_imports(doc.get("Import"), name),
+        stores=tuple(stores),
+        aggregates=aggs,
+        path=path,
+        text=text,
+    )
+
+
+def load_window(text: str, path: str = "<string>") -> WindowSpec:
+    doc = _load_doc(text, path)
+    name = str(doc["Name"])
+    if _lower(doc.get("Type")) != WINDOW:
+        raise SpecError(f"{path}: Type is {doc.get('Type')!r}, expected Blurr:Transform:Window")
+    raw_anchor = doc.get("Anchor")
+    anchor = None
+    if isinstance(raw_anchor, dict):
+        anchor = AnchorSpec(condition=compile_expression(raw_anchor.get("Condition")), max=raw_anchor.get("Max"))
+    aggs = _aggregates(doc, name)
+    for agg in aggs:
+        if agg.kind not in (AggregateKind.WINDOW, AggregateKind.VARIABLE):
+            raise SpecError(f"{agg.fqn}: a window BTS holds only Window and Variable aggregates")
+    return WindowSpec(
+        name=name,
+        anchor=anchor,
+        when=compile_expression(doc.get("When")),
+        imports=_imports(doc.get("Import"), name),
+        aggregates=aggs,
+        path=path,
+        text=text,
+    )
+
+
+def read_spec_file(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: not UTF-8 text: {exc}") from None
+
+
+def load_streaming_file(path: str | Path) -> StreamingSpec:
+    return load_streaming(read_spec_file(path), str(path))
+
+
+def load_window_file(path: str | Path) -> WindowSpec:
+    return load_window(read_spec_file(path), str(path))

@@ -1,0 +1,41 @@
+"""The ``source`` object of expressions: Blurr's ``Record`` and ``RecordList``.
+
+``source.x`` is the value of key ``x`` or ``None`` when absent (never KeyError); nested
+dicts come back wrapped as ``Record`` and non-empty lists as ``RecordList`` on access.
+Dict methods shadow keys (``source.items`` is the bound method: quirk B-17, mirrored).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _wrap(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Record(value)
+    if isinstance(value, list) and value:
+        return RecordList(value)
+    return value
+
+
+class Record(dict):
+    """A JSON object whose keys read as attributes."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return _wrap(self.get(name))
+
+    def __getitem__(self, key: Any) -> Any:
+        return _wrap(self.get(key))
+
+
+class RecordList(list):
+    """A non-empty JSON array whose items are wrapped when indexed (not when iterated)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, index: Any) -> Any:
+        return _wrap(super().__getitem__(index))

@@ -1,0 +1,224 @@
+"""The window transform (§11): anchors over one identity's stored blocks, windows around them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from .aggregates import RUNS, AggregateRun
+from .errors import ABORTING, EngineAbort, abort_from, describe_exception
+from .fieldrun import eval_when
+from .fields import encode
+from .keys import Key
+from .runtime import build_namespace
+from .spec import AggregateKind, AggregateSpec, StreamingSpec, WindowSpec
+from .store import RecordStore
+from .views import TransformerView
+
+_UNIT = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
+
+
+class WindowSource:
+    """``source`` inside a Window aggregate: ``source.f`` is the list of ``f`` over the view."""
+
+    def __init__(self, blocks: list[AggregateRun], agg_name: str) -> None:
+        self.view = blocks
+        self._agg_name = agg_name
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name: str) -> Any:
+        from .errors import MissingAttributeError
+
+        out = []
+        for block in self.view:
+            if name not in block.values:
+                raise MissingAttributeError(f"{name} not defined in {self._agg_name}")
+            out.append(block.values[name])
+        if not self.view and name not in _field_names_cache.get(self._agg_name, ()):
+            raise MissingAttributeError(f"{name} not defined in {self._agg_name}")
+        return out
+
+
+_field_names_cache: dict[str, tuple[str, ...]] = {}
+
+
+def flatten(d: dict, parent: str = "") -> dict:
+    """Blurr's row flattening, including its map bug (B-7): nested dicts keep only their key."""
+    items: list[tuple[str, Any]] = []
+    for k, v in d.items():
+        new_key = f"{parent}.{k}" if parent else k
+        if isinstance(v, dict):
+            items.extend(flatten(v, k).items())
+        else:
+            items.append((new_key, v))
+    return dict(items)
+
+
+def _int_setting(value: Any, what: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise EngineAbort(f"{what} must be an integer, got {value!r} (Blurr crashes)", where=where)
+    return value
+
+
+class WindowTransform:
+    """Runs a window BTS over the blocks the streaming engine stored for one identity."""
+
+    def __init__(self, streaming: StreamingSpec, window: WindowSpec) -> None:
+        self.streaming = streaming
+        self.spec = window
+        time_aggs = [a for a in streaming.aggregates if a.has_time_fields]
+        if not time_aggs:
+            raise EngineAbort("the streaming BTS has no Block or Activity aggregate for the window BTS", where=streaming.name)
+        if len(time_aggs) > 1:
+            raise EngineAbort(
+                "window operations need exactly one Block or Activity aggregate in the streaming BTS, found "
+                + ", ".join(a.name for a in time_aggs),
+                where=streaming.name,
+            )
+        self.block_spec: AggregateSpec = time_aggs[0]
+        if window.anchor is None or window.anchor.condition is None:
+            raise EngineAbort("the Anchor has no valid Condition", where=f"{window.name}.anchor")
+        self.max = None if window.anchor.max is None else _int_setting(window.anchor.max, "Anchor Max", f"{window.name}.anchor")
+        self.base_ns, self.import_error = build_namespace(window.imports)
+        for agg in window.aggregates:
+            if agg.kind is AggregateKind.WINDOW:
+                self._check_window_agg(agg)
+
+    def _check_window_agg(self, agg: AggregateSpec) -> None:
+        _int_setting(agg.window_value, "WindowValue", agg.fqn)
+        if agg.window_value == 0 and agg.window_type not in ("day", "hour"):
+            raise EngineAbort("a count window with WindowValue 0 (Blurr crashes)", where=agg.fqn)
+        src = agg.source or ""
+        name = src.split(".", 1)[1] if "." in src else src
+        if not any(a.name == name for a in self.streaming.aggregates):
+            raise EngineAbort(f"Source {src!r} names no aggregate of the streaming BTS", where=agg.fqn)
+
+    # ------------------------------------------------------------------------------------
+    def run(self, identity: str, stores: dict[str, RecordStore]) -> list[dict]:
+        if self.import_error is not None:
+            raise EngineAbort(f"import failed: {self.import_error}", where=f"{self.spec.name}.Import")
+        stream_runs = {a.name: RUNS[a.kind](a, identity, stores) for a in self.streaming.aggregates}
+        block_run = stream_runs[self.block_spec.name]
+        _field_names_cache[self.block_spec.name] = tuple(block_run.values)
+        all_records = list(block_run.store.records(identity)) if block_run.store is not None else []
+        for agg in self.streaming.aggregates:
+            if agg.kind is AggregateKind.IDENTITY:
+                run = stream_runs[agg.name]
+                for key, rec in all_records if run.store is block_run.store else _records(run, identity):
+                    if key.group == agg.name:
+                        run.restore(rec)
+        blocks = [(k, r) for k, r in all_records if k.group == self.block_spec.name]
+        ns: dict[str, Any] = dict(self.base_ns)
+        win_runs = [RUNS[a.kind](a, identity, stores) for a in self.spec.aggregates]
+        for run in win_runs:
+            ns[run.name] = run.view
+        ns[self.streaming.name] = TransformerView(self.streaming.name, {n: r.view for n, r in stream_runs.items()})
+        ns["identity"] = identity
+        cond = self.spec.anchor.condition  # type: ignore[union-attr]
+        assert cond is not None and cond.code is not None
+        per_day: dict[date, int] = {}
+        rows: list[dict] = []
+        for _key, record in blocks:
+            block_run.restore(record)
+            start = block_run.values["_start_time"]
+            if start is None:
+                raise EngineAbort(
+                    "a stored block has no _start_time (an Activity default record): Blurr crashes here",
+                    where=self.block_spec.fqn,
+                )
+            day = start.date()
+            if self.max is not None and per_day.get(day, 0) >= self.max:
+                continue
+            try:
+                ok = eval(cond.code, ns)
+            except ABORTING as exc:
+                raise abort_from(exc, f"{self.spec.name}.anchor.Condition", cond.text) from exc
+            except Exception:
+                ok = None
+            if not ok:
+                continue
+            for run in win_runs:
+                run.reset()
+            ns["anchor"] = block_run.view
+            row = self._anchor_row(identity, ns, win_runs, blocks, record, stores)
+            if row is None:
+                continue
+            rows.append(row)
+            per_day[day] = per_day.get(day, 0) + 1
+        return rows
+
+    def _anchor_row(
+        self,
+        identity: str,
+        ns: dict[str, Any],
+        win_runs: list[AggregateRun],
+        blocks: list[tuple[Key, dict]],
+        anchor_record: dict,
+        stores: dict[str, RecordStore],
+    ) -> dict | None:
+        when = self.spec.when
+        if when is not None:
+            result, _err = eval_when(when.code, when.text, ns, f"{self.spec.name}.When")
+            if not result:
+                return flatten({run.name: run.snapshot() for run in win_runs})
+        views: dict[str, WindowSource] = {}
+        for run in win_runs:
+            if run.spec.kind is AggregateKind.WINDOW:
+                selected = self._select(run.spec, blocks, anchor_record)
+                if selected is None:
+                    return None
+                views[run.name] = WindowSource([self._restored(r, identity, stores) for r in selected], self.block_spec.name)
+        for run in win_runs:
+            if run.name in views:
+                ns["source"] = views[run.name]
+            try:
+                run.evaluate(ns, None)
+            except EngineAbort:
+                raise
+            except ABORTING as exc:  # pragma: no cover - evaluate wraps these already
+                raise EngineAbort(describe_exception(exc), where=run.spec.fqn) from exc
+        return flatten({run.name: run.snapshot() for run in win_runs})
+
+    def _restored(self, record: dict, identity: str, stores: dict[str, RecordStore]) -> AggregateRun:
+        run = RUNS[self.block_spec.kind](self.block_spec, identity, stores)
+        run.restore(record)
+        return run
+
+    def _select(self, agg: AggregateSpec, blocks: list[tuple[Key, dict]], anchor: dict) -> list[dict] | None:
+        value: int = agg.window_value  # type: ignore[assignment]
+        by_text = self.block_spec.kind is AggregateKind.BLOCK  # B-6: Block compares ISO text
+        block_run = RUNS[self.block_spec.kind](self.block_spec, "", {})
+
+        def start_of(rec: dict) -> Any:
+            text = rec.get("_start_time")
+            if by_text:
+                return text
+            block_run.restore({"_start_time": text})
+            return block_run.values["_start_time"]
+
+        s0 = start_of(anchor)
+        ordered = sorted((r for _k, r in blocks), key=start_of)
+        unit = _UNIT.get(agg.window_type or "")
+        if unit is not None:
+            block_run.restore({"_start_time": anchor.get("_start_time")})
+            edge_dt = block_run.values["_start_time"] + unit * value
+            edge = edge_dt.isoformat() if by_text else edge_dt
+            lo, hi = (edge, s0) if value < 0 else (s0, edge)
+            chosen = [r for r in ordered if lo < start_of(r) < hi]
+            return chosen or None
+        if value < 0:
+            before = [r for r in ordered if start_of(r) < s0]
+            chosen = before[value:]
+        else:
+            chosen = [r for r in ordered if start_of(r) > s0][:value]
+        if agg.window_type == "count":
+            return chosen if len(chosen) == abs(value) else None
+        return chosen or None
+
+
+def _records(run: AggregateRun, identity: str) -> list[tuple[Key, dict]]:
+    return list(run.store.records(identity)) if run.store is not None else []

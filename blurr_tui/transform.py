@@ -1,0 +1,147 @@
+"""``blurr-tui transform``: Blurr 0.4.1's batch transform, row for row (§0, §10).
+
+Reads every log, groups events by identity (first-seen order), stably sorts each identity's
+events by time, runs each identity with fresh state and in-memory stores, then prints the
+first store's records (or one window line per identity).  Nothing is printed when the run
+aborts, as in Blurr; diagnostics go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .engine.errors import EngineAbort, EventRejected
+from .engine.loader import SpecError, load_streaming_file, load_window_file
+from .engine.runtime import StreamingEngine
+from .engine.spec import StreamingSpec, WindowSpec
+from .engine.store import MemoryStore
+from .engine.window import WindowTransform
+
+
+@dataclass
+class TransformResult:
+    stdout_lines: list[str] = field(default_factory=list)
+    stderr_lines: list[str] = field(default_factory=list)
+    exit_code: int = 0
+    events_read: int = 0
+    events_bad: int = 0
+
+
+@dataclass(slots=True)
+class _Group:
+    identity: str
+    events: list = field(default_factory=list)  # (time, seq, record, line_no)
+
+
+def _describe_line(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace").rstrip("\n")
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def read_groups(engine: StreamingEngine, paths: list[str], result: TransformResult) -> dict[str, _Group]:
+    groups: dict[str, _Group] = {}
+    seq = 0
+    loads = json.loads
+    for path in paths:
+        with open(path, "rb") as fh:
+            for line_no, raw in enumerate(fh, 1):
+                result.events_read += 1
+                try:
+                    value = loads(raw)
+                    identity, time, record = engine.read(value)
+                except (ValueError, EventRejected) as exc:
+                    result.events_bad += 1
+                    reason = exc.args[0] if isinstance(exc, EventRejected) else f"invalid JSON: {exc}"
+                    if not raw.strip():
+                        reason = "blank line"
+                    result.stderr_lines.append(f"ERROR - {path}:{line_no}: {reason}: {_describe_line(raw)}")
+                    continue
+                except EngineAbort as exc:
+                    exc.line = line_no
+                    raise
+                group = groups.get(identity)
+                if group is None:
+                    group = groups[identity] = _Group(identity)
+                group.events.append((time, seq, record, line_no))
+                seq += 1
+    return groups
+
+
+def _stores(spec: StreamingSpec) -> dict[str, MemoryStore]:
+    return {s.name: MemoryStore() for s in spec.stores}
+
+
+def transform(
+    streaming: StreamingSpec, window: WindowSpec | None, paths: list[str], result: TransformResult
+) -> list[str]:
+    engine = StreamingEngine(streaming)
+    win = WindowTransform(streaming, window) if window is not None else None
+    groups = read_groups(engine, paths, result)
+    rows_out: list[list] = []
+    first_store = streaming.output_store
+    for identity, group in groups.items():
+        stores = _stores(streaming)
+        run = engine.start_identity(identity, stores)
+        events = group.events
+        events.sort(key=lambda e: e[0])  # stable: ties keep file order
+        apply = run.apply
+        line_no = 0
+        try:
+            for time, _seq, record, line_no in events:
+                apply(record, time)
+            line_no = 0
+            run.finalize()
+            if win is not None:
+                rows_out.append([identity, win.run(identity, stores)])
+            elif first_store is not None:
+                rows_out.extend([str(key), rec] for key, rec in stores[first_store].all_records())
+        except EngineAbort as exc:
+            exc.identity = identity
+            if line_no:
+                exc.line = line_no
+            raise
+    # Blurr prints only after every identity ran; a value json cannot encode stops the
+    # printing there, with the earlier lines already out (B-25).
+    out: list[str] = []
+    dumps = json.dumps
+    for row in rows_out:
+        try:
+            out.append(dumps(row))
+        except (TypeError, ValueError) as exc:
+            raise _EncodeError(out, str(row[0]), exc) from exc
+    return out
+
+
+class _EncodeError(Exception):
+    def __init__(self, lines: list[str], key: str, exc: Exception) -> None:
+        super().__init__(str(exc))
+        self.lines = lines
+        self.identity = key
+
+
+def run_transform(streaming_path: str, window_path: str | None, log_paths: list[str]) -> TransformResult:
+    result = TransformResult()
+    try:
+        streaming = load_streaming_file(streaming_path)
+        window = load_window_file(window_path) if window_path else None
+        for p in log_paths:
+            if not Path(p).is_file():
+                raise SpecError(f"{p}: no such event log")
+        result.stdout_lines = transform(streaming, window, log_paths, result)
+    except SpecError as exc:
+        result.exit_code = 1
+        result.stdout_lines = []
+        result.stderr_lines.append(f"error: {exc}")
+    except EngineAbort as exc:
+        result.exit_code = 1
+        result.stdout_lines = []
+        who = f" (identity {exc.identity!r})" if exc.identity else ""
+        result.stderr_lines.append(f"error: run aborted, as Blurr 0.4.1 aborts{who}: {exc.describe()}")
+    except _EncodeError as exc:
+        # Blurr prints the rows before the one that cannot be encoded, then crashes.
+        result.exit_code = 1
+        result.stdout_lines = exc.lines
+        result.stderr_lines.append(f"error: the row {exc.identity!r} cannot be written as JSON: {exc}")
+    return result
