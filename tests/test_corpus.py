@@ -1,0 +1,99 @@
+"""Conformance corpus: our transform must print exactly the rows Blurr 0.4.1 printed.
+
+Each ``tests/corpus/<case>/`` holds ``streaming.yml``, optional ``window.yml``, ``events.log``
+(optional ``events2.log`` = second input file), and the reference's goldens ``expected.out``
+(JSON rows only) and ``expected.rc``. Regenerate them with ``scripts/regen_goldens.py``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from difftest import CORPUS, REPO, SHARED, case_inputs, rows_of, run_ours
+
+CASES = sorted(d.name for d in CORPUS.iterdir() if (d / "streaming.yml").exists())
+
+
+def _expected(case_dir: Path) -> tuple[list[str], int]:
+    rows = (case_dir / "expected.out").read_text(encoding="utf-8").splitlines()
+    rc = int((case_dir / "expected.rc").read_text().strip())
+    return rows, rc
+
+
+def _diff_message(expected: list[str], got: list[str]) -> str:
+    lines = [f"expected {len(expected)} rows, got {len(got)}"]
+    for i in range(max(len(expected), len(got))):
+        e = expected[i] if i < len(expected) else "<none>"
+        g = got[i] if i < len(got) else "<none>"
+        if e != g:
+            lines += [f"first difference at row {i}:", f"  expected: {e}", f"  got:      {g}"]
+            break
+    return "\n".join(lines)
+
+
+def test_corpus_is_big_enough():
+    assert len(CASES) >= 40
+    aborts = [c for c in CASES if _expected(CORPUS / c)[1] != 0]
+    assert len(aborts) >= 10
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_corpus_case(case: str):
+    case_dir = CORPUS / case
+    expected_rows, expected_rc = _expected(case_dir)
+    result = run_ours(*case_inputs(case_dir))
+    got = rows_of(result.stdout_lines)
+    if expected_rc != 0:
+        # The reference aborts: exit 1, nothing on stdout, a plain message (no traceback) on stderr.
+        assert result.exit_code == 1, f"expected an abort (exit 1), got {result.exit_code}"
+        assert got == [], "an aborted run must print no rows"
+        assert result.stderr_lines, "an abort must explain itself on stderr"
+        assert not any("Traceback" in line for line in result.stderr_lines)
+        return
+    assert result.exit_code == 0, "stderr:\n" + "\n".join(result.stderr_lines)
+    assert got == expected_rows, _diff_message(expected_rows, got)
+
+
+# --------------------------------------------------------------------------- CLI subprocess
+
+CLI_CASES = ["block_two_dims", "window_vector", "abort_nameerror_value"]
+
+
+@pytest.mark.parametrize("case", CLI_CASES)
+def test_cli_subprocess(case: str):
+    case_dir = CORPUS / case
+    streaming, window, logs = case_inputs(case_dir)
+    cmd = [sys.executable, "-m", "blurr_tui", "transform", "--streaming-bts", streaming]
+    if window:
+        cmd += ["--window-bts", window]
+    cmd += logs
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO)
+    expected_out = (case_dir / "expected.out").read_text(encoding="utf-8")
+    expected_rc = int((case_dir / "expected.rc").read_text().strip())
+    if expected_rc != 0:
+        assert proc.returncode == 1
+        assert proc.stdout == ""
+        assert proc.stderr.strip() and "Traceback" not in proc.stderr
+    else:
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == expected_out
+
+
+# --------------------------------------------------------------------------- published tutorials
+
+TUTORIALS = SHARED / "conformance"
+
+
+@pytest.mark.skipif(not TUTORIALS.is_dir(), reason="../shared/conformance is absent")
+@pytest.mark.parametrize("name, has_window", [("tutorial1", False), ("tutorial2", True)])
+def test_tutorial_conformance(name: str, has_window: bool):
+    d = TUTORIALS / name
+    window = str(d / f"{name}-window-bts.yml") if has_window else None
+    result = run_ours(str(d / f"{name}-streaming-bts.yml"), window, [str(d / f"{name}-data.log")])
+    expected = (d / f"{name}-output.log").read_text(encoding="utf-8").splitlines()
+    assert result.exit_code == 0, "\n".join(result.stderr_lines)
+    got = rows_of(result.stdout_lines)
+    assert got == expected, _diff_message(expected, got)
