@@ -109,6 +109,8 @@ async def test_table_header_rows_and_cursor_keys() -> None:
         assert (table.cursor_row, table.scroll_y) == (0, 0)
         await pilot.press("up")  # clamped
         assert table.cursor_row == 0
+        await pilot.click(RecordTable, offset=(5, 4))  # the header is line 0
+        assert table.cursor_row == 3
 
 
 @run_async
