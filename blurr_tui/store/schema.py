@@ -42,7 +42,7 @@ import base64
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from ..engine.spec import AggregateKind, AggregateSpec, FieldType
 
@@ -84,7 +84,7 @@ def instant_text(ts: datetime) -> str:
     """Fixed-width UTC text of an instant: sorts like the instants."""
     if ts.tzinfo is None or ts.utcoffset() is None:
         return ts.isoformat(timespec="microseconds")  # naive: never equal to an aware key
-    utc = ts.astimezone(timezone.utc).replace(tzinfo=None)
+    utc = ts.astimezone(UTC).replace(tzinfo=None)
     return utc.isoformat(timespec="microseconds") + "Z"
 
 

@@ -1,0 +1,500 @@
+"""SQLite implementation of the engine's ``RecordStore`` (see :mod:`.schema` for the layout).
+
+Semantics match :class:`blurr_tui.engine.store.MemoryStore`: one position (``_seq``) per key,
+assigned at its first save; later saves update the row in place and keep the first key text;
+timestamp keys compare by instant.  An in-memory ``lookup -> _seq`` dict (complete: it is
+loaded when an existing database is opened) means a save never needs a SELECT: it is one
+prepared INSERT or one UPDATE by rowid.  Batch saves between :meth:`begin` and
+:meth:`commit`; the connection runs in autocommit mode otherwise.  Not safe for several
+writers on one file; one writer thread plus readers through the same object is fine (calls
+are serialised by a lock).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from .. import __version__
+from ..engine.keys import Key
+from ..engine.spec import StreamingSpec, WindowSpec
+from .schema import (
+    INT_MAX,
+    INT_MIN,
+    SCHEMA_VERSION,
+    RowCodec,
+    TableLayout,
+    dumps_tagged,
+    instant_text,
+    is_plain_json,
+    is_stored,
+    json_text,
+    layout_for,
+    lookup_text,
+    q,
+    safe_text,
+    tag,
+    untag,
+)
+
+RAW_LIMIT = 2048
+_BIND_ERRORS = (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
+
+
+class SpecMismatchError(Exception):
+    """The database was written from another streaming spec (or an incompatible schema)."""
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def log_head_sha256(path: str | Path, head_bytes: int = 64 * 1024) -> str:
+    """sha256 of the first ``head_bytes`` of the file as stored (detects rewritten logs)."""
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read(head_bytes)).hexdigest()
+
+
+@dataclass(slots=True)
+class _Group:
+    layout: TableLayout
+    codec: RowCodec
+    insert: str
+    update: str
+    select: str  # "SELECT _seq, _key, _lookup, _extra, _identity, <cols> FROM t"
+    output: bool
+
+
+class SqliteStore:
+    def __init__(
+        self,
+        path_or_conn: str | Path | sqlite3.Connection,
+        streaming: StreamingSpec,
+        window: WindowSpec | None = None,
+    ) -> None:
+        if isinstance(path_or_conn, sqlite3.Connection):
+            self.conn = path_or_conn
+        else:
+            self.conn = sqlite3.connect(str(path_or_conn), check_same_thread=False)
+        self.conn.isolation_level = None  # autocommit; explicit BEGIN/COMMIT
+        self._lock = threading.RLock()
+        self.streaming = streaming
+        self.window = window
+        self.db = sqlite_utils.Database(self.conn)
+        if self.conn.execute("PRAGMA database_list").fetchone()[2]:  # a file
+            self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self._create_fixed_tables()
+        self._check_spec_meta()
+        self._groups: dict[str, _Group] = {}
+        self._cache: dict[tuple, int] = {}
+        self._next_seq = 1
+        self._open_tables()
+        self._load_cache()
+        self._open_window_rows()
+
+    # --- setup ----------------------------------------------------------------------------
+
+    def _create_fixed_tables(self) -> None:
+        db = self.db
+        db["run_meta"].create({"key": str, "value": "BLOB"}, pk="key", if_not_exists=True)
+        db["bad_events"].create(
+            {"id": int, "line": int, "byte_offset": int, "raw": str, "reason": str},
+            pk="id",
+            if_not_exists=True,
+        )
+        db["aggregates"].create(
+            {
+                "aggregate": str,
+                "table_name": str,
+                "kind": str,
+                "store": str,
+                "is_output": int,
+                "fields": str,
+            },
+            pk="aggregate",
+            if_not_exists=True,
+        )
+
+    def _check_spec_meta(self) -> None:
+        meta = self.get_meta()
+        s_hash = sha256_text(self.streaming.text)
+        old = meta.get("streaming_spec_sha256")
+        if old is not None and old != s_hash:
+            raise SpecMismatchError(
+                "this database was written from another streaming spec "
+                f"(sha256 {old[:12]}…, this spec {s_hash[:12]}…); use a new database file"
+            )
+        if meta.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+            raise SpecMismatchError(f"unsupported store schema version {meta['schema_version']}")
+        w_text = self.window.text if self.window is not None else None
+        w_hash = sha256_text(w_text) if w_text is not None else None
+        if old is not None and meta.get("window_spec_sha256") != w_hash:
+            self.conn.execute("DROP TABLE IF EXISTS window_rows")  # rows of another window spec
+        self.set_meta(
+            schema_version=SCHEMA_VERSION,
+            tool_version=__version__,
+            streaming_spec_path=self.streaming.path,
+            streaming_spec_text=self.streaming.text,
+            streaming_spec_sha256=s_hash,
+            window_spec_path=self.window.path if self.window is not None else None,
+            window_spec_text=w_text,
+            window_spec_sha256=w_hash,
+        )
+
+    def _open_tables(self) -> None:
+        known = {
+            r[0]: r[1] for r in self.conn.execute("SELECT aggregate, table_name FROM aggregates")
+        }
+        for agg in self.streaming.aggregates:
+            if is_stored(agg):
+                self._open_group(agg.name, known.get(agg.name))
+        for group, table in known.items():
+            if group not in self._groups:
+                self._open_group(group, table)
+
+    def _open_group(self, group: str, table: str | None = None) -> _Group:
+        agg = next((a for a in self.streaming.aggregates if a.name == group), None)
+        taken = {t.lower() for t in self.db.table_names()}
+        layout = layout_for(agg, group, taken, table)
+        cols = layout.create_columns()
+        t = self.db[layout.table]
+        if t.exists():
+            have = list(t.columns_dict)
+            if have != list(cols):
+                raise SpecMismatchError(
+                    f"table {layout.table!r} has columns {have}, expected {list(cols)}"
+                )
+        else:
+            t.create(cols, pk="_seq", not_null={"_key", "_lookup"})
+            t.create_index(["_lookup"], unique=True)
+            t.create_index(["_identity", "_seq"])
+            t.create_index(["_key"])
+            if layout.has_instant:
+                t.create_index(["_identity", "_instant"])
+        output = layout.store is not None and layout.store == self.streaming.output_store
+        self.db["aggregates"].upsert(
+            {
+                "aggregate": group,
+                "table_name": layout.table,
+                "kind": layout.kind,
+                "store": layout.store,
+                "is_output": int(output),
+                "fields": json.dumps(list(layout.snapshot_keys)),
+            },
+            pk="aggregate",
+        )
+        ins_cols = list(cols)
+        value_cols = [c.field for c in layout.columns] + ["_extra"]
+        tq = q(layout.table)
+        g = _Group(
+            layout,
+            RowCodec(layout),
+            f"INSERT INTO {tq} ({', '.join(map(q, ins_cols))}) VALUES ({', '.join('?' * len(ins_cols))})",
+            f"UPDATE {tq} SET {', '.join(q(c) + ' = ?' for c in value_cols)} WHERE _seq = ?",
+            "SELECT _seq, _key, _lookup, _extra, _identity"
+            + "".join(", " + q(c.field) for c in layout.columns)
+            + f" FROM {tq}",
+            output,
+        )
+        self._groups[group] = g
+        return g
+
+    def _load_cache(self) -> None:
+        cache: dict[tuple, int] = {}
+        top = 0
+        for group, g in self._groups.items():
+            sql = f"SELECT _seq, _key, _lookup FROM {q(g.layout.table)}"
+            for seq, key_text, lk in self.conn.execute(sql):
+                cache[_key_from(group, key_text, lk).lookup] = seq
+                top = max(top, seq)
+        self._cache = cache
+        self._next_seq = top + 1
+
+    # --- transactions ----------------------------------------------------------------------
+
+    def begin(self) -> None:
+        with self._lock:
+            if not self.conn.in_transaction:
+                self.conn.execute("BEGIN")
+
+    def commit(self) -> None:
+        with self._lock:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        with self._lock:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self._load_cache()
+
+    def close(self, commit: bool = True) -> None:
+        with self._lock:
+            if commit:
+                self.commit()
+            self.conn.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(commit=exc[0] is None)
+
+    # --- RecordStore protocol --------------------------------------------------------------
+
+    def get(self, key: Key) -> dict | None:
+        seq = self._cache.get(key.lookup)
+        if seq is None:
+            return None
+        g = self._groups[key.group]
+        with self._lock:
+            row = self.conn.execute(g.select + " WHERE _seq = ?", (seq,)).fetchone()
+        return g.codec.decode(row[4], row[5:], row[3])
+
+    def save(self, key: Key, record: dict) -> None:
+        g = self._groups.get(key.group) or self._open_group(key.group)
+        lk = key.lookup
+        values, extra = g.codec.encode(record, key.identity)
+        with self._lock:
+            seq = self._cache.get(lk)
+            if seq is None:
+                seq = self._next_seq
+                ts = key.timestamp
+                instant = instant_text(ts) if ts is not None else None
+                params = [str(key), seq, key.identity, *values, g.layout.store]
+                if g.layout.has_instant:
+                    params.append(instant)
+                params += [lookup_text(key.identity, key.dimensions, instant), extra]
+                sql = g.insert
+            else:
+                params = [*values, extra, seq]
+                sql = g.update
+            try:
+                self.conn.execute(sql, params)
+            except _BIND_ERRORS:  # lone surrogates, huge ints: keep the whole snapshot exactly
+                params = [_safe(p) for p in params]
+                params[-1 if sql is g.insert else -2] = dumps_tagged(list(record.items()), "s")
+                self.conn.execute(sql, params)
+            if sql is g.insert:
+                self._cache[lk] = seq
+                self._next_seq = seq + 1
+
+    def latest_block(self, identity: str, group: str) -> tuple[Key, dict] | None:
+        g = self._groups.get(group)
+        if g is None:
+            return None
+        if g.layout.has_instant:
+            sql = g.select + " WHERE _identity = ? AND _instant IS NOT NULL"
+            rows = self._fetch(
+                sql + " ORDER BY _instant DESC, _seq LIMIT 1", (safe_text(identity),)
+            )
+        else:
+            rows = self._fetch(g.select + " WHERE _identity = ?", (safe_text(identity),))
+        best = None
+        for row in rows:
+            k = _key_from(group, row[1], row[2])
+            if k.identity == identity and k.timestamp is not None:
+                if best is None or k.timestamp > best[0].timestamp:
+                    best = (k, row)
+        return None if best is None else (best[0], self._decode(g, best[1]))
+
+    def records(self, identity: str) -> Iterator[tuple[Key, dict]]:
+        """Every record of ``identity``, all groups, in first-save order."""
+        ident = safe_text(identity)
+        per_group = []
+        for group, g in self._groups.items():
+            rows = self._fetch(g.select + " WHERE _identity = ? ORDER BY _seq", (ident,))
+            per_group.append([(r[0], group, r) for r in rows])
+        for _seq, group, row in heapq.merge(*per_group, key=lambda t: t[0]):
+            k = _key_from(group, row[1], row[2])
+            if k.identity == identity:
+                yield k, self._decode(self._groups[group], row)
+
+    def all_records(self, output_only: bool = False) -> Iterator[tuple[Key, dict]]:
+        """Every record in first-save order; ``output_only``: only the first store's."""
+        streams = []
+        for group, g in self._groups.items():
+            if output_only and not g.output:
+                continue
+            streams.append(_tagged_rows(group, self.conn.execute(g.select + " ORDER BY _seq")))
+        for _seq, group, row in heapq.merge(*streams, key=lambda t: t[0]):
+            yield _key_from(group, row[1], row[2]), self._decode(self._groups[group], row)
+
+    # --- UI / replay helpers ---------------------------------------------------------------
+
+    def table_for(self, aggregate: str) -> str:
+        return self._groups[aggregate].layout.table
+
+    def count(self, aggregate: str, identity: str | None = None) -> int:
+        g = self._groups.get(aggregate)
+        if g is None:
+            return 0
+        sql = f"SELECT count(*) FROM {q(g.layout.table)}"
+        args: tuple = ()
+        if identity is not None:
+            sql, args = sql + " WHERE _identity = ?", (safe_text(identity),)
+        return self._fetch(sql, args)[0][0]
+
+    def page(
+        self, aggregate: str, offset: int, limit: int, identity: str | None = None
+    ) -> list[tuple[str, dict]]:
+        """``limit`` rows of ``aggregate`` from ``offset`` in first-save order: (key text, record)."""
+        g = self._groups.get(aggregate)
+        if g is None:
+            return []
+        sql, args = g.select, ()
+        if identity is not None:
+            sql, args = sql + " WHERE _identity = ?", (safe_text(identity),)
+        rows = self._fetch(sql + " ORDER BY _seq LIMIT ? OFFSET ?", (*args, limit, offset))
+        return [(str(_key_from(aggregate, r[1], r[2])), self._decode(g, r)) for r in rows]
+
+    def add_bad_event(self, line: int, byte_offset: int, raw: bytes | str, reason: str) -> None:
+        if isinstance(raw, bytes):
+            raw = raw[:RAW_LIMIT].decode("utf-8", "backslashreplace")
+        row = (line, byte_offset, safe_text(raw[:RAW_LIMIT]), safe_text(reason))
+        with self._lock:
+            self.conn.execute(
+                "INSERT INTO bad_events (line, byte_offset, raw, reason) VALUES (?, ?, ?, ?)", row
+            )
+
+    def bad_events(self, offset: int = 0, limit: int = -1) -> list[tuple[int, int, str, str]]:
+        sql = "SELECT line, byte_offset, raw, reason FROM bad_events ORDER BY id LIMIT ? OFFSET ?"
+        return self._fetch(sql, (limit, offset))
+
+    def set_meta(self, **kv: object) -> None:
+        sql = "INSERT INTO run_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+        with self._lock:
+            self.conn.executemany(sql, [(k, _meta_value(v)) for k, v in kv.items()])
+
+    def get_meta(self) -> dict[str, object]:
+        return dict(self._fetch("SELECT key, value FROM run_meta ORDER BY key", ()))
+
+    def _open_window_rows(self) -> None:
+        cols = {"identity": str, "row": int, "_row_json": str, "_row_exact": str}
+        t = self.db["window_rows"]
+        t.create(cols, pk=("identity", "row"), if_not_exists=True)
+        self._wcols = {c.lower(): c for c in t.columns_dict}
+        self._wsql: dict[tuple[str, ...], str] = {}
+
+    def set_window_rows(self, identity: str, rows: list[dict]) -> None:
+        """Replace ``identity``'s window rows; a column per flattened key, added as seen."""
+        ident = safe_text(identity)
+        with self._lock:
+            new: dict[str, object] = {}
+            for row in rows:
+                for k, v in row.items():
+                    if k.lower() not in self._wcols and new.get(k) is None:
+                        new[k] = v
+            for k, v in new.items():
+                if k.lower() not in self._wcols:
+                    self.conn.execute(f"ALTER TABLE window_rows ADD COLUMN {q(k)} {_sql_type(v)}")
+                    self._wcols[k.lower()] = k
+            self.conn.execute("DELETE FROM window_rows WHERE identity = ?", (ident,))
+            for i, row in enumerate(rows):
+                cols = tuple(
+                    k for k in row if k.lower() not in _WFIXED and self._wcols.get(k.lower()) == k
+                )
+                sql = self._wsql.get(cols)
+                if sql is None:
+                    names = ("identity", "row", "_row_json", "_row_exact", *cols)
+                    marks = ", ".join("?" * len(names))
+                    sql = f"INSERT INTO window_rows ({', '.join(map(q, names))}) VALUES ({marks})"
+                    self._wsql[cols] = sql
+                text = json_text(row)
+                exact = text == safe_text(text) and is_plain_json(row)
+                params = [ident, i, safe_text(text), None if exact else json.dumps(tag(row))]
+                params += [_cell(row[k]) for k in cols]
+                self.conn.execute(sql, params)
+
+    def window_rows(self, identity: str) -> list[dict]:
+        """The rows saved by :meth:`set_window_rows`, exactly."""
+        sql = "SELECT _row_json, _row_exact FROM window_rows WHERE identity = ? ORDER BY row"
+        rows = self._fetch(sql, (safe_text(identity),))
+        return [json.loads(t) if x is None else untag(json.loads(x)) for t, x in rows]
+
+    def backup_to(self, path: str | Path) -> None:
+        """Write a consistent copy of everything saved so far (commits an open batch)."""
+        with self._lock:
+            again = self.conn.in_transaction
+            self.commit()
+            dest = sqlite3.connect(str(path))
+            try:
+                self.conn.backup(dest)
+            finally:
+                dest.close()
+            if again:
+                self.begin()
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _fetch(self, sql: str, args: tuple) -> list:
+        with self._lock:
+            return self.conn.execute(sql, args).fetchall()
+
+    @staticmethod
+    def _decode(g: _Group, row: tuple) -> dict:
+        return g.codec.decode(row[4], row[5:], row[3])
+
+
+def _tagged_rows(group: str, rows: Iterator[tuple]) -> Iterator[tuple[int, str, tuple]]:
+    for r in rows:
+        yield r[0], group, r
+
+
+def _key_from(group: str, key_text: str, lookup: str) -> Key:
+    identity, dims, instant = json.loads(lookup)
+    ts = datetime.fromisoformat(key_text.rsplit("/", 1)[1]) if instant is not None else None
+    return Key(identity, group, tuple(dims), ts)
+
+
+def _safe(v: object) -> object:
+    if type(v) is str:
+        return safe_text(v)
+    if type(v) is int and not INT_MIN <= v <= INT_MAX:
+        return str(v)
+    return v
+
+
+_WFIXED = frozenset({"identity", "row", "_row_json", "_row_exact"})
+
+
+def _sql_type(v: object) -> str:
+    if isinstance(v, bool | int):
+        return "INTEGER"
+    return "REAL" if isinstance(v, float) else "TEXT"
+
+
+def _cell(v: object) -> object:
+    t = type(v)
+    if t is bool:
+        return int(v)  # type: ignore[arg-type]
+    if t is float:
+        return None if v != v else v
+    if v is None or t is int or t is str:
+        return _safe(v)
+    try:
+        return safe_text(json_text(v))
+    except (TypeError, ValueError):
+        return safe_text(repr(v))
+
+
+def _meta_value(v: object) -> object:
+    if v is None or type(v) in (int, float, bytes):
+        return _safe(v)
+    if type(v) is bool:
+        return int(v)
+    if type(v) is str:
+        return safe_text(v)
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return json_text(v) if is_plain_json(v) else repr(v)
