@@ -25,14 +25,48 @@ AGGREGATE_TYPES = frozenset(
 )
 STORE_TYPES = frozenset({"blurr:store:memory", "blurr:store:dynamo"})
 FIELD_TYPES = frozenset({"integer", "float", "string", "boolean", "datetime", "map", "list", "set"})
-KNOWN_TYPES = (
-    frozenset({STREAMING, WINDOW, "anchor", "day", "hour", "count"})
-    | AGGREGATE_TYPES
-    | STORE_TYPES
-    | FIELD_TYPES
-)
+KNOWN_TYPES = frozenset({STREAMING, WINDOW, "anchor", "day", "hour", "count"})
+KNOWN_TYPES |= AGGREGATE_TYPES | STORE_TYPES | FIELD_TYPES
 TIME_AGGREGATES = frozenset({"blurr:aggregate:block", "blurr:aggregate:activity"})
 VERSION = "2018-03-01"
+CRASH = "(Blurr 0.4.1 crashes on it)"
+
+# Message templates: Blurr's own (§12.1) first, then the checks Blurr does not do.
+MESSAGES = {
+    "required": "Attribute `{key}` must be present under `{fqn}`.",
+    "empty": "Attribute `{key}` under `{fqn}` cannot be left empty.",
+    "identifier": "`Name: {value}` in section `{fqn}` is invalid. {reason}.",
+    "enum": "Attribute `{key}` under `{fqn}` must have one of the following values: {values}",
+    "number": "Attribute `{key}` under `{fqn}` must be of type `int`.  {more}",
+    "expression": "`{key}: {value}` in section `{fqn}` is invalid Python expression. "
+    "Compilation error: {detail}",
+    "unknown_type": "`Type: {value}` in section `{fqn}` is invalid. "
+    "Type `{value}` is not declared in the system configuration.",
+    "wrong_type": "`Type: {value}` in section `{fqn}` is invalid. Expected {what}.",
+    "string_number": "Attribute `{key}` under `{fqn}` is the string {value!r}: write a plain "
+    "integer (Blurr 0.4.1 accepts the string here but crashes when it runs).",
+    "not_list": "Attribute `{key}` under `{fqn}` must be a list of {what}.",
+    "not_mapping": "Each entry of `{key}` must be a mapping{what}, not {value}.",
+    "not_text": "Attribute `{key}` under `{fqn}` must be a Python expression, not {value}.",
+    "duplicate_key": "Duplicate key `{key}` (first on line {value}): YAML keeps only the last value.",
+    "duplicate": "Duplicate {what} name `{value}` (first on line {more}).",
+    "store": "Store `{value}` is not declared in `Stores` of `{more}` (declared: {what}).",
+    "module": "Attribute `Module` must be present under `{fqn}` as a module name " + CRASH + ".",
+    "identifiers": "Attribute `Identifiers` under `{fqn}` must be a list "
+    "(Blurr 0.4.1 imports each character of a string).",
+    "label": "Blurr:Aggregate:Label is not implemented by Blurr 0.4.1.",
+    "window_in_streaming": "Blurr:Aggregate:Window can only be used in a window BTS.",
+    "window_only": "A window BTS can only hold Window and Variable aggregates.",
+    "count_zero": "A `count` window needs a non-zero `WindowValue` " + CRASH + ".",
+    "time_aggs": "The streaming BTS `{value}` has {more} Block/Activity aggregates; a window BTS "
+    "needs exactly one (Blurr 0.4.1 aborts the run).",
+    "source_format": "`Source: {value}` in section `{fqn}` is invalid. Expected "
+    "`<streaming BTS Name>.<Block or Activity aggregate Name>`.",
+    "source_stream": "`Source: {value}` refers to `{what}`, but the streaming BTS is named `{more}`.",
+    "source_missing": "`Source: {value}`: `{what}` is not an aggregate of the streaming BTS `{more}`.",
+    "source_kind": "`Source: {value}`: `{what}` is not a Block or Activity aggregate.",
+    "anchor": "Attribute `Anchor` under `{fqn}` must be a mapping with `Condition` (and `Max`).",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +101,9 @@ def _lower(value: object) -> str:
 
 
 def _describe(value: object) -> str:
-    if value is None:
-        return "an empty document"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__} ({str(value)[:40]!r})"
+    if isinstance(value, dict | list):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return "null" if value is None else f"a {type(value).__name__} ({str(value)[:40]!r})"
 
 
 def aggregate_table(doc: object) -> dict[str, AggInfo]:
@@ -255,95 +287,80 @@ def _hint(name: str, where: str) -> str:
     return "import it under `Import`, or declare it"
 
 
-def check_expression(checker: Any, spec: object, key: str, fqn: str, scope: Scope) -> None:
+def check_expression(checker: _Checker, spec: object, key: str, fqn: str, scope: Scope) -> None:
     """Compile ``spec[key]`` like Blurr, then check the names and fields it uses."""
     if not isinstance(spec, dict) or not spec.get(key):
         return
     raw = spec[key]
+    if isinstance(raw, dict | list):
+        checker.add(spec, key, fqn, "not_text", value=_describe(raw))
+        return
     text = str(raw)
     try:
         compile(text, "<string>", "eval")
         tree = ast.parse(text, mode="eval")
     except Exception as exc:
         detail = " ".join(str(exc).split())
-        checker.add(
-            spec,
-            key,
-            fqn,
-            f"`{key}: {raw}` in section `{fqn}` is invalid Python "
-            f"expression. Compilation error: {detail}",
-            "expression",
-        )
+        checker.add(spec, key, fqn, "expression", value=raw, detail=detail)
         return
     analyzer = _Analyzer(scope)
     analyzer.visit(tree.body, frozenset())
     if not scope.star_import:
         for name in analyzer.undefined:
-            checker.add(
-                spec,
-                key,
-                fqn,
-                f"name '{name}' is not defined in `{key}: {text}` ({_hint(name, scope.where)}).",
-                "name",
+            message = (
+                f"name '{name}' is not defined in `{key}: {text}` ({_hint(name, scope.where)})."
             )
+            checker.add(spec, key, fqn, "name", message=message)
     for problem in analyzer.problems:
-        checker.add(spec, key, fqn, f"{problem} in `{key}: {text}`.", "attribute")
+        checker.add(spec, key, fqn, "attribute", message=f"{problem} in `{key}: {text}`.")
 
 
 class _Checker:
     def __init__(self, path: str, doc: PosDict, others: Sequence[object]) -> None:
         self.path, self.doc, self.others = path, doc, others
         self.issues: list[Issue] = []
-        name = doc.get("Name")
+        name = self.doc.get("Name")
         self.root = str(name) if name not in (None, "") else "<document>"
 
-    # -- reporting helpers -------------------------------------------------------------------
-    def add(self, spec: object, key: object, fqn: str, message: str, kind: str) -> None:
+    def add(self, spec: object, key: object, fqn: str, kind: str, message: str = "", **fmt: Any):
+        if not message:
+            message = MESSAGES[kind].format(key=key, fqn=fqn, **fmt).rstrip()
         line = line_of(spec, key) if key is not None else line_of(spec)
         self.issues.append(Issue(self.path, line, fqn, message, kind))
 
     def required(self, spec: dict, fqn: str, *keys: str) -> None:
         for key in keys:
             if key not in spec:
-                self.add(
-                    spec, None, fqn, f"Attribute `{key}` must be present under `{fqn}`.", "required"
+                self.issues.append(
+                    Issue(
+                        self.path,
+                        line_of(spec),
+                        fqn,
+                        MESSAGES["required"].format(key=key, fqn=fqn),
+                        "required",
+                    )
                 )
 
-    def number(self, spec: dict, key: str, fqn: str, minimum: int | None) -> bool:
+    def number(self, spec: dict, key: str, fqn: str, minimum: int | None) -> None:
         if key not in spec:
-            return False
-        try:
-            ok = isinstance(int(spec[key]), int) and (minimum is None or int(spec[key]) >= minimum)
+            return
+        try:  # Blurr's rule: int(v) must work and be >= minimum (so '2', 1.5 and True pass)
+            ok = minimum is None or int(spec[key]) >= minimum
+            int(spec[key])
         except Exception:
             ok = False
         if not ok:
             more = f"Must be greater than {minimum}" if minimum else ""
-            message = f"Attribute `{key}` under `{fqn}` must be of type `int`.  {more}".rstrip()
-            self.add(spec, key, fqn, message, "number")
+            self.add(spec, key, fqn, "number", more=more)
         elif isinstance(spec[key], str):
-            self.add(
-                spec,
-                key,
-                fqn,
-                f"Attribute `{key}` under `{fqn}` is the string "
-                f"{spec[key]!r}: write a plain integer (Blurr 0.4.1 accepts the string here "
-                "but crashes when it runs).",
-                "number",
-            )
-        return ok
+            self.add(spec, key, fqn, "string_number", value=spec[key])
 
     def element(self, spec: dict, fqn: str, allowed: frozenset[str] | None, what: str) -> str:
         """Checks shared by every named element; returns the lower-cased Type ('' if bad)."""
         self.required(spec, fqn, "Name", "Type")
         for key, value in spec.items():
             if not value:
-                self.add(
-                    spec,
-                    key,
-                    fqn,
-                    f"Attribute `{key}` under `{fqn}` cannot be left empty.",
-                    "empty",
-                )
+                self.add(spec, key, fqn, "empty")
         name = spec.get("Name")
         if "Name" in spec:
             reason = None
@@ -354,51 +371,34 @@ class _Checker:
             elif not isinstance(name, str) or not name.isidentifier():
                 reason = "Identifiers must be valid Python identifiers"
             if reason:
-                self.add(
-                    spec,
-                    "Name",
-                    fqn,
-                    f"`Name: {name}` in section `{fqn}` is invalid. {reason}.",
-                    "identifier",
-                )
-        type_value = spec.get("Type")
-        if "Type" not in spec or not type_value:
+                self.add(spec, "Name", fqn, "identifier", value=name, reason=reason)
+        value = spec.get("Type")
+        if not value:
             return ""
-        lowered = _lower(type_value)
-        if lowered not in KNOWN_TYPES:
-            self.add(
-                spec,
-                "Type",
-                fqn,
-                f"`Type: {type_value}` in section `{fqn}` is invalid. "
-                f"Type `{type_value}` is not declared in the system configuration.",
-                "type",
-            )
+        if _lower(value) not in KNOWN_TYPES:
+            self.add(spec, "Type", fqn, "unknown_type", value=value)
             return ""
-        if allowed is not None and lowered not in allowed:
-            self.add(
-                spec,
-                "Type",
-                fqn,
-                f"`Type: {type_value}` in section `{fqn}` is invalid. Expected {what}.",
-                "type",
-            )
+        if allowed is not None and _lower(value) not in allowed:
+            self.add(spec, "Type", fqn, "wrong_type", value=value, what=what)
             return ""
-        return lowered
+        return _lower(value)
 
-    def as_list(self, spec: dict, key: str, fqn: str, what: str) -> list:
+    def entries(self, spec: dict, key: str, fqn: str, what: str) -> Iterable[tuple[str, dict]]:
+        """(fqn, entry) for the mapping entries of list ``spec[key]``; reports the others."""
         value = spec.get(key)
-        if isinstance(value, list):
-            return value
-        if value:
-            self.add(
-                spec,
-                key,
-                fqn,
-                f"Attribute `{key}` under `{fqn}` must be a list of {what}.",
-                "structure",
-            )
-        return []
+        if value and not isinstance(value, list):
+            self.add(spec, key, fqn, "not_list", what=what)
+        for i, item in enumerate(value if isinstance(value, list) else ()):
+            name = item.get("Name") if isinstance(item, dict) else None
+            item_fqn = f"{fqn}.{name}" if isinstance(name, str) and name else f"{fqn}.{key}[{i}]"
+            if isinstance(item, dict):
+                yield item_fqn, item
+            else:
+                article = "an" if what[0] in "aeiou" else "a"
+                message = MESSAGES["not_mapping"].format(
+                    key=key, what=f" ({article} {what.rstrip('s')})", value=_describe(item)
+                )
+                self.add(value, None, item_fqn, "structure", message=message)
 
     def duplicate_keys(self, node: object, fqn: str) -> None:
         stack = [node]
@@ -406,136 +406,93 @@ class _Checker:
             item = stack.pop()
             if isinstance(item, PosDict):
                 for key, first, again in item.duplicate_keys:
-                    self.issues.append(
-                        Issue(
-                            self.path,
-                            again,
-                            fqn,
-                            f"Duplicate key `{key}` (first "
-                            f"on line {first}): YAML keeps only the last value.",
-                            "duplicate",
-                        )
-                    )
+                    message = MESSAGES["duplicate_key"].format(key=key, value=first)
+                    self.issues.append(Issue(self.path, again, fqn, message, "duplicate"))
                 stack.extend(item.values())
             elif isinstance(item, list):
                 stack.extend(item)
 
+    def unique(self, seen: dict, spec: dict, fqn: str, what: str) -> None:
+        name = spec.get("Name")
+        if isinstance(name, str) and name in seen:
+            self.add(spec, "Name", fqn, "duplicate", what=what, value=name, more=seen[name])
+        if isinstance(name, str):
+            seen.setdefault(name, line_of(spec, "Name"))
+
     # -- document ----------------------------------------------------------------------------
     def run(self) -> None:
         doc, root = self.doc, self.root
-        kind = self.element(
-            doc,
-            root,
-            frozenset({STREAMING, WINDOW}),
-            "Blurr:Transform:Streaming or Blurr:Transform:Window",
-        )
+        what = "Blurr:Transform:Streaming or Blurr:Transform:Window"
+        kind = self.element(doc, root, frozenset({STREAMING, WINDOW}), what)
+        if not kind:  # a missing or bad Type is reported; check the rest as the likely kind
+            window_like = "Anchor" in doc or "Identity" not in doc and "Time" not in doc
+            kind = WINDOW if window_like else STREAMING
         self.duplicate_keys(doc, root)
         self.required(doc, root, "Version", "Aggregates")
         if "Version" in doc and doc["Version"] != VERSION:
-            self.add(
-                doc,
-                "Version",
-                root,
-                f"Attribute `Version` under `{root}` must have one of "
-                f"the following values: {VERSION}",
-                "enum",
-            )
+            self.add(doc, "Version", root, "enum", values=VERSION)
         names, star = self.imports()
+        base = Scope(frozenset(names), star, aggregate_table(doc))
         stores: set[str] = set()
+        stream = None
         if kind == STREAMING:
             self.required(doc, root, "Identity", "Time", "Stores")
             stores = self.stores()
-        elif kind == WINDOW:
-            self.required(doc, root, "Anchor")
-        own = aggregate_table(doc)
-        stream = self.find_stream() if kind == WINDOW else None
-        base = Scope(frozenset(names), star, own)
-        if kind == WINDOW:
-            base = base.derive(extra={"identity"}, where="window-top")
-            self.window_header(base, stream)
-        elif kind == STREAMING:
             header = base.derive(extra={"source"}, aggs={}, where="identity-time")
             for key in ("Identity", "Time"):
                 check_expression(self, doc, key, root, header)
             base = base.derive(extra={"identity", "source", "time"}, where="streaming")
             check_expression(self, doc, "When", root, base)
-        self.aggregates(kind, base, stores, stream)
+        else:
+            self.required(doc, root, "Anchor")
+            stream = self.find_stream()
+            base = base.derive(extra={"identity"}, where="window-top")
+            self.window_header(base, stream)
+        seen: dict[str, int | None] = {}
+        for fqn, agg in self.entries(doc, "Aggregates", root, "aggregates"):
+            atype = self.element(agg, fqn, AGGREGATE_TYPES, "an aggregate type (Blurr:Aggregate:*)")
+            self.unique(seen, agg, fqn, "aggregate")
+            self.aggregate(agg, fqn, kind, atype, base, stores)
 
     def imports(self) -> tuple[set[str], bool]:
         bound: set[str] = set()
-        star = False
-        for i, entry in enumerate(self.as_list(self.doc, "Import", self.root, "import entries")):
-            fqn = f"{self.root}.Import[{i}]"
-            if not isinstance(entry, dict):
-                self.add(
-                    entry,
-                    None,
-                    fqn,
-                    "Each `Import` entry must be a mapping with `Module` "
-                    f"(and optional `Identifiers`), not {_describe(entry)}.",
-                    "structure",
-                )
-                continue
-            if "Module" not in entry or not isinstance(entry["Module"], str) or not entry["Module"]:
-                self.add(
-                    entry,
-                    "Module",
-                    fqn,
-                    f"Attribute `Module` must be present under `{fqn}` "
-                    "as a module name (Blurr 0.4.1 crashes on this entry).",
-                    "required",
-                )
+        for fqn, entry in self.entries(self.doc, "Import", f"{self.root}", "import entries"):
+            if not isinstance(entry.get("Module"), str) or not entry["Module"]:
+                self.add(entry, "Module", fqn, "module")
                 continue
             idents = entry.get("Identifiers")
             if idents and not isinstance(idents, list):
-                self.add(
-                    entry,
-                    "Identifiers",
-                    fqn,
-                    f"Attribute `Identifiers` under `{fqn}` must be "
-                    "a list (Blurr 0.4.1 imports each character of a string).",
-                    "structure",
-                )
+                self.add(entry, "Identifiers", fqn, "identifiers")
                 idents = [idents]
             names, error = import_names(entry["Module"], idents or [])
             if error:
-                self.add(entry, "Module", fqn, error, "import")
-            bound |= names - {"*"}
-            star = star or "*" in names
-        return bound, star
+                self.add(entry, "Module", fqn, "import", message=error)
+            bound |= names
+        return bound - {"*"}, "*" in bound
 
     def stores(self) -> set[str]:
-        names: set[str] = set()
-        for i, store in enumerate(self.as_list(self.doc, "Stores", self.root, "stores")):
-            if not isinstance(store, dict):
-                self.add(
-                    store,
-                    None,
-                    f"{self.root}.Stores[{i}]",
-                    f"Each store must be a mapping with `Type` and `Name`, not {_describe(store)}.",
-                    "structure",
-                )
-                continue
-            name = store.get("Name")
-            fqn = f"{self.root}.{name}" if name else f"{self.root}.Stores[{i}]"
+        seen: dict[str, int | None] = {}
+        for fqn, store in self.entries(self.doc, "Stores", self.root, "stores"):
             self.element(store, fqn, STORE_TYPES, "a store type (Blurr:Store:Memory)")
-            if isinstance(name, str) and name in names:
-                self.add(store, "Name", fqn, f"Duplicate store name `{name}`.", "duplicate")
-            names.add(str(name))
-        return names
+            self.unique(seen, store, fqn, "store")
+        return set(seen)
 
     def find_stream(self) -> PosDict | None:
         candidates = [
             d for d in self.others if isinstance(d, dict) and _lower(d.get("Type")) == STREAMING
         ]
-        wanted = {self.doc.get("SourceBTS")}
-        for agg in self.doc.get("Aggregates") or ():
-            if isinstance(agg, dict) and isinstance(agg.get("Source"), str):
-                wanted.add(agg["Source"].split(".")[0])
+        wanted = {self.doc.get("SourceBTS")} | self.source_prefixes()
         for candidate in candidates:
             if candidate.get("Name") in wanted:
                 return candidate
         return candidates[0] if candidates else None
+
+    def source_prefixes(self) -> set[str]:
+        aggs = self.doc.get("Aggregates")
+        sources = (
+            [a.get("Source") for a in aggs if isinstance(a, dict)] if isinstance(aggs, list) else []
+        )
+        return {s.split(".")[0] for s in sources if isinstance(s, str) and s}
 
     def window_header(self, base: Scope, stream: PosDict | None) -> None:
         doc, root = self.doc, self.root
@@ -549,90 +506,32 @@ class _Checker:
                     doc,
                     "Name",
                     root,
-                    f"The streaming BTS `{stream.get('Name')}` has "
-                    f"{len(times) or 'no'} Block/Activity aggregates; a window BTS needs "
-                    "exactly one (Blurr 0.4.1 aborts the run).",
-                    "window",
+                    "time_aggs",
+                    value=stream.get("Name"),
+                    more=len(times) or "no",
                 )
         else:
-            names = {doc.get("SourceBTS")} | {
-                str(a.get("Source")).split(".")[0]
-                for a in doc.get("Aggregates") or ()
-                if isinstance(a, dict) and "Source" in a
-            }
+            names = {doc.get("SourceBTS")} | self.source_prefixes()
             base.stream_names = frozenset(n for n in names if isinstance(n, str) and n)
-        anchor = doc.get("Anchor")
-        fqn = f"{root}.anchor"
+        anchor, fqn = doc.get("Anchor"), f"{root}.anchor"
         if isinstance(anchor, dict):
             self.required(anchor, fqn, "Condition")
             self.number(anchor, "Max", fqn, 1)
             check_expression(self, anchor, "Condition", fqn, base.derive(where="condition"))
-        elif "Anchor" in doc:
-            self.add(
-                doc,
-                "Anchor",
-                root,
-                f"Attribute `Anchor` under `{root}` must be a mapping "
-                "with `Condition` (and optional `Max`).",
-                "structure",
-            )
+        elif anchor:
+            self.add(doc, "Anchor", root, "anchor")
         base.extra |= {"anchor"}
         check_expression(self, doc, "When", root, base)
 
     # -- aggregates ----------------------------------------------------------------------------
-    def aggregates(self, kind: str, base: Scope, stores: set[str], stream: PosDict | None) -> None:
-        seen: dict[str, int | None] = {}
-        for i, agg in enumerate(self.as_list(self.doc, "Aggregates", self.root, "aggregates")):
-            if not isinstance(agg, dict):
-                self.add(
-                    self.doc.get("Aggregates"),
-                    None,
-                    f"{self.root}.Aggregates[{i}]",
-                    f"Each aggregate must be a mapping, not {_describe(agg)}.",
-                    "structure",
-                )
-                continue
-            name = agg.get("Name")
-            fqn = f"{self.root}.{name}" if name else f"{self.root}.Aggregates[{i}]"
-            atype = self.element(agg, fqn, AGGREGATE_TYPES, "an aggregate type (Blurr:Aggregate:*)")
-            if isinstance(name, str) and name in seen:
-                self.add(
-                    agg,
-                    "Name",
-                    fqn,
-                    f"Duplicate aggregate name `{name}` (first on line {seen[name]}).",
-                    "duplicate",
-                )
-            seen.setdefault(str(name), line_of(agg, "Name"))
-            self.aggregate(agg, fqn, kind, atype, base, stores, stream)
-
-    def aggregate(
-        self,
-        agg: dict,
-        fqn: str,
-        kind: str,
-        atype: str,
-        base: Scope,
-        stores: set[str],
-        stream: PosDict | None,
-    ) -> None:
+    def aggregate(self, agg: dict, fqn: str, kind: str, atype: str, base: Scope, stores: set[str]):
         short = atype.rpartition(":")[2]
         if short == "label":
-            self.add(
-                agg, "Type", fqn, "Blurr:Aggregate:Label is not implemented by Blurr 0.4.1.", "type"
-            )
+            self.add(agg, "Type", fqn, "label")
         elif kind == STREAMING and short == "window":
-            self.add(
-                agg, "Type", fqn, "Blurr:Aggregate:Window can only be used in a window BTS.", "type"
-            )
+            self.add(agg, "Type", fqn, "window_in_streaming")
         elif kind == WINDOW and short in ("identity", "block", "activity"):
-            self.add(
-                agg,
-                "Type",
-                fqn,
-                "A window BTS can only hold Window and Variable aggregates.",
-                "type",
-            )
+            self.add(agg, "Type", fqn, "window_only")
         self.required(agg, fqn, "Fields")
         if short in ("identity", "block"):
             self.required(agg, fqn, "Store")
@@ -642,148 +541,63 @@ class _Checker:
             self.required(agg, fqn, "SeparateByInactiveSeconds")
             self.number(agg, "SeparateByInactiveSeconds", fqn, 1)
         store = agg.get("Store")
-        if store and (not isinstance(store, str) or store not in stores):
+        if store and kind == STREAMING and (not isinstance(store, str) or store not in stores):
             declared = ", ".join(sorted(stores)) or "none"
-            self.add(
-                agg,
-                "Store",
-                fqn,
-                f"Store `{store}` is not declared in `Stores` of "
-                f"`{self.root}` (declared: {declared}).",
-                "store",
-            )
+            self.add(agg, "Store", fqn, "store", value=store, more=self.root, what=declared)
         scope = base
         if kind == WINDOW:
             scope = base.derive(where="variable")
             if short == "window":
-                scope = self.window_aggregate(agg, fqn, base, stream)
+                scope = self.window_aggregate(agg, fqn, base)
         check_expression(self, agg, "When", fqn, scope)
-        names: dict[str, int | None] = {}
-        self.fields(agg, fqn, "Fields", scope, names, dimensions=False)
-        self.fields(agg, fqn, "Dimensions", scope, names, dimensions=True)
+        seen: dict[str, int | None] = {}
+        for key in ("Fields", "Dimensions"):
+            for field_fqn, spec in self.entries(agg, key, fqn, "fields"):
+                self.field(spec, field_fqn, key == "Dimensions", scope)
+                self.unique(seen, spec, field_fqn, f"field (in `{fqn}`)")
 
-    def window_aggregate(self, agg: dict, fqn: str, base: Scope, stream: PosDict | None) -> Scope:
+    def field(self, spec: dict, fqn: str, dimension: bool, scope: Scope) -> None:
+        types = " | ".join(sorted(FIELD_TYPES))
+        self.element(spec, fqn, None if dimension else FIELD_TYPES, f"a field type: {types}")
+        if dimension and "Type" in spec and spec["Type"] not in ("integer", "string"):
+            self.add(spec, "Type", fqn, "enum", values="integer | string")
+        self.required(spec, fqn, "Value")
+        for attribute in ("When", "Value"):
+            check_expression(self, spec, attribute, fqn, scope)
+
+    def window_aggregate(self, agg: dict, fqn: str, base: Scope) -> Scope:
         self.required(agg, fqn, "WindowType", "WindowValue", "Source")
         self.number(agg, "WindowValue", fqn, None)
         wtype = agg.get("WindowType")
         if wtype and _lower(wtype) not in ("day", "hour", "count"):
-            self.add(
-                agg,
-                "WindowType",
-                fqn,
-                f"Attribute `WindowType` under `{fqn}` must have one "
-                "of the following values: day | hour | count",
-                "enum",
-            )
+            self.add(agg, "WindowType", fqn, "enum", values="day | hour | count")
         value = agg.get("WindowValue", 1)
-        if (
-            _lower(wtype) == "count"
-            and not isinstance(value, bool)
-            and str(value).strip() in ("0", "+0", "-0", "0.0")
-        ):
-            self.add(
-                agg,
-                "WindowValue",
-                fqn,
-                "A `count` window needs a non-zero `WindowValue` (Blurr 0.4.1 crashes on 0).",
-                "window",
-            )
+        if _lower(wtype) == "count" and not isinstance(value, bool) and str(value) in ("0", "-0"):
+            self.add(agg, "WindowValue", fqn, "count_zero")
         source = agg.get("Source")
         scope = base.derive(extra={"source"}, where="window")
-        if "Source" not in agg or not source:
+        if not source:
             return scope
         stream_name, _, agg_name = str(source).partition(".")
         if not isinstance(source, str) or not agg_name or "." in agg_name:
-            self.add(
-                agg,
-                "Source",
-                fqn,
-                f"`Source: {source}` in section `{fqn}` is invalid. "
-                "Expected `<streaming BTS Name>.<Block or Activity aggregate Name>`.",
-                "source",
-            )
-        elif stream is not None and base.stream is not None:
+            self.add(agg, "Source", fqn, "source_format", value=source)
+        elif base.stream is not None:
             name, table = base.stream
             found = table.get(agg_name)
             if stream_name != name:
                 self.add(
-                    agg,
-                    "Source",
-                    fqn,
-                    f"`Source: {source}` refers to `{stream_name}`, but "
-                    f"the streaming BTS is named `{name}`.",
-                    "source",
+                    agg, "Source", fqn, "source_stream", value=source, what=stream_name, more=name
                 )
             elif found is None:
                 self.add(
-                    agg,
-                    "Source",
-                    fqn,
-                    f"`Source: {source}`: `{agg_name}` is not an "
-                    f"aggregate of the streaming BTS `{name}`.",
-                    "source",
+                    agg, "Source", fqn, "source_missing", value=source, what=agg_name, more=name
                 )
             elif found.kind not in TIME_AGGREGATES:
-                self.add(
-                    agg,
-                    "Source",
-                    fqn,
-                    f"`Source: {source}`: `{agg_name}` is not a Block or Activity aggregate.",
-                    "source",
-                )
+                self.add(agg, "Source", fqn, "source_kind", value=source, what=agg_name)
             else:
                 scope.source_fields = found.fields | {"view"}
-                scope.source_label = str(source)
+                scope.source_label = source
         return scope
-
-    def fields(
-        self,
-        agg: dict,
-        afqn: str,
-        key: str,
-        scope: Scope,
-        names: dict[str, int | None],
-        dimensions: bool,
-    ) -> None:
-        for i, spec in enumerate(self.as_list(agg, key, afqn, "fields")):
-            if not isinstance(spec, dict):
-                self.add(
-                    agg.get(key),
-                    None,
-                    f"{afqn}.{key}[{i}]",
-                    f"Each entry of `{key}` must be a mapping, not {_describe(spec)}.",
-                    "structure",
-                )
-                continue
-            name = spec.get("Name")
-            fqn = f"{afqn}.{name}" if name else f"{afqn}.{key}[{i}]"
-            self.element(
-                spec,
-                fqn,
-                None if dimensions else FIELD_TYPES,
-                "a field type: " + " | ".join(sorted(FIELD_TYPES)),
-            )
-            if dimensions and "Type" in spec and spec["Type"] not in ("integer", "string"):
-                self.add(
-                    spec,
-                    "Type",
-                    fqn,
-                    f"Attribute `Type` under `{fqn}` must have one of the "
-                    "following values: integer | string",
-                    "enum",
-                )
-            self.required(spec, fqn, "Value")
-            if isinstance(name, str) and name in names:
-                self.add(
-                    spec,
-                    "Name",
-                    fqn,
-                    f"Duplicate field name `{name}` in `{afqn}` (first on line {names[name]}).",
-                    "duplicate",
-                )
-            names.setdefault(str(name), line_of(spec, "Name"))
-            for attribute in ("When", "Value"):
-                check_expression(self, spec, attribute, fqn, scope)
 
 
 def validate_text(text: str, path: str, others: Sequence[object] = ()) -> list[Issue]:
@@ -794,25 +608,15 @@ def validate_text(text: str, path: str, others: Sequence[object] = ()) -> list[I
         except YamlPositionError as exc:
             return [Issue(path, exc.line, "", f"Invalid yaml: {exc.problem}", "yaml")]
         if not isinstance(doc, PosDict):
-            return [
-                Issue(
-                    path,
-                    line_of(doc) or 1,
-                    "",
-                    "The document must be a YAML mapping "
-                    f"(Type, Version, Name, ...), not {_describe(doc)}.",
-                    "document",
-                )
-            ]
+            got = "an empty document" if doc is None else _describe(doc)
+            message = f"The document must be a YAML mapping (Type, Version, Name, ...), not {got}."
+            return [Issue(path, line_of(doc) or 1, "", message, "document")]
         checker = _Checker(path, doc, others)
         checker.run()
         return sorted(checker.issues, key=lambda i: i.line or 0)
     except Exception as exc:  # pragma: no cover - last line of defence: never a traceback
-        return [
-            Issue(
-                path, None, "", f"internal validator error: {type(exc).__name__}: {exc}", "internal"
-            )
-        ]
+        message = f"internal validator error: {type(exc).__name__}: {exc}"
+        return [Issue(path, None, "", message, "internal")]
 
 
 def _read(path: str) -> tuple[str | None, str | None]:
