@@ -24,7 +24,6 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .. import __version__
 from ..engine.keys import Key
 from ..engine.spec import StreamingSpec, WindowSpec
 from .schema import (
@@ -48,6 +47,16 @@ from .schema import (
 
 RAW_LIMIT = 2048
 _BIND_ERRORS = (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
+
+
+def tool_version() -> str:
+    try:
+        from .. import __version__  # type: ignore[attr-defined]
+    except ImportError:  # an editable install that sees blurr_tui as a namespace package
+        from importlib.metadata import version
+
+        return version("blurr_tui")
+    return __version__
 
 
 class SpecMismatchError(Exception):
@@ -142,7 +151,7 @@ class SqliteStore:
             self.conn.execute("DROP TABLE IF EXISTS window_rows")  # rows of another window spec
         self.set_meta(
             schema_version=SCHEMA_VERSION,
-            tool_version=__version__,
+            tool_version=tool_version(),
             streaming_spec_path=self.streaming.path,
             streaming_spec_text=self.streaming.text,
             streaming_spec_sha256=s_hash,
