@@ -137,6 +137,8 @@ def _scan(
                         return
                     continue
                 total += len(line)
+                if len(head) < RAW_HEAD:
+                    head += line[: RAW_HEAD - len(head)]
             yield _too_long(line_no, pos, total, head, max_line_bytes)
             pos += total
             line_no += 1
