@@ -396,3 +396,14 @@ def test_new_window_spec_clears_window_rows(tmp_path) -> None:
     assert SqliteStore(tmp_path / "w.db", SPEC, w1).window_rows("u") == [{"a.b": 1}]
     s = SqliteStore(tmp_path / "w.db", SPEC, w2)
     assert s.window_rows("u") == [] and s.get_meta()["window_spec_text"] == "two"
+
+
+def test_store_views_split_records_by_bts_store(store: SqliteStore) -> None:
+    mem, other = store.for_store("mem"), store.for_store("other")
+    mem.save(bkey("u", "A"), block_rec(int=1))
+    other.save(Key("u", "svars"), {"_identity": "u", "x": 2})
+    mem.save(Key("u", "state"), {"_identity": "u", "n": 3})
+    assert [str(k) for k, _ in mem.records("u")] == ["u/sess/A/", "u/state//"]
+    assert [str(k) for k, _ in other.all_records()] == ["u/svars//"]
+    assert other.get(bkey("u", "A"))["int"] == 1  # one database underneath
+    assert [str(k) for k, _ in store.records("u")] == ["u/sess/A/", "u/svars//", "u/state//"]

@@ -116,23 +116,11 @@ class SqliteStore:
     def _create_fixed_tables(self) -> None:
         db = self.db
         db["run_meta"].create({"key": str, "value": "BLOB"}, pk="key", if_not_exists=True)
-        db["bad_events"].create(
-            {"id": int, "line": int, "byte_offset": int, "raw": str, "reason": str},
-            pk="id",
-            if_not_exists=True,
-        )
-        db["aggregates"].create(
-            {
-                "aggregate": str,
-                "table_name": str,
-                "kind": str,
-                "store": str,
-                "is_output": int,
-                "fields": str,
-            },
-            pk="aggregate",
-            if_not_exists=True,
-        )
+        cols = {"id": int, "line": int, "byte_offset": int, "raw": str, "reason": str}
+        db["bad_events"].create(cols, pk="id", if_not_exists=True)
+        cols = {"aggregate": str, "table_name": str, "kind": str, "store": str}
+        cols.update(is_output=int, fields=str)
+        db["aggregates"].create(cols, pk="aggregate", if_not_exists=True)
 
     def _check_spec_meta(self) -> None:
         meta = self.get_meta()
@@ -317,11 +305,11 @@ class SqliteStore:
                     best = (k, row)
         return None if best is None else (best[0], self._decode(g, best[1]))
 
-    def records(self, identity: str) -> Iterator[tuple[Key, dict]]:
-        """Every record of ``identity``, all groups, in first-save order."""
+    def records(self, identity: str, store: str | None = None) -> Iterator[tuple[Key, dict]]:
+        """Every record of ``identity`` in first-save order (``store``: of that BTS store)."""
         ident = safe_text(identity)
         per_group = []
-        for group, g in self._groups.items():
+        for group, g in self._groups_of(store):
             rows = self._fetch(g.select + " WHERE _identity = ? ORDER BY _seq", (ident,))
             per_group.append([(r[0], group, r) for r in rows])
         for _seq, group, row in heapq.merge(*per_group, key=lambda t: t[0]):
@@ -329,15 +317,22 @@ class SqliteStore:
             if k.identity == identity:
                 yield k, self._decode(self._groups[group], row)
 
-    def all_records(self, output_only: bool = False) -> Iterator[tuple[Key, dict]]:
-        """Every record in first-save order; ``output_only``: only the first store's."""
+    def all_records(
+        self, output_only: bool = False, store: str | None = None
+    ) -> Iterator[tuple[Key, dict]]:
+        """Every record in first-save order; ``output_only``: the first store's (printed)."""
         streams = []
-        for group, g in self._groups.items():
-            if output_only and not g.output:
-                continue
+        for group, g in self._groups_of(self.streaming.output_store if output_only else store):
             streams.append(_tagged_rows(group, self.conn.execute(g.select + " ORDER BY _seq")))
         for _seq, group, row in heapq.merge(*streams, key=lambda t: t[0]):
             yield _key_from(group, row[1], row[2]), self._decode(self._groups[group], row)
+
+    def for_store(self, name: str) -> StoreView:
+        """A ``RecordStore`` for one BTS store (the engine keeps one store per name)."""
+        return StoreView(self, name)
+
+    def _groups_of(self, store: str | None) -> list[tuple[str, _Group]]:
+        return [(n, g) for n, g in self._groups.items() if store is None or g.layout.store == store]
 
     # --- UI / replay helpers ---------------------------------------------------------------
 
@@ -453,6 +448,28 @@ class SqliteStore:
     @staticmethod
     def _decode(g: _Group, row: tuple) -> dict:
         return g.codec.decode(row[4], row[5:], row[3])
+
+
+class StoreView:
+    """One BTS store of a :class:`SqliteStore`; reads and writes go to the shared database."""
+
+    def __init__(self, base: SqliteStore, name: str) -> None:
+        self.base, self.name = base, name
+
+    def get(self, key: Key) -> dict | None:
+        return self.base.get(key)
+
+    def save(self, key: Key, record: dict) -> None:
+        self.base.save(key, record)
+
+    def latest_block(self, identity: str, group: str) -> tuple[Key, dict] | None:
+        return self.base.latest_block(identity, group)
+
+    def records(self, identity: str) -> Iterator[tuple[Key, dict]]:
+        return self.base.records(identity, store=self.name)
+
+    def all_records(self) -> Iterator[tuple[Key, dict]]:
+        return self.base.all_records(store=self.name)
 
 
 def _tagged_rows(group: str, rows: Iterator[tuple]) -> Iterator[tuple[int, str, tuple]]:
