@@ -37,7 +37,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="blurr-tui", description="Replay and inspect Blurr Transform Specs")
+    p = argparse.ArgumentParser(
+        prog="blurr-tui", description="Replay and inspect Blurr Transform Specs"
+    )
     p.add_argument("--version", action="version", version=f"blurr-tui {__version__}")
     sub = p.add_subparsers(dest="command")
 
@@ -47,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     t.add_argument("logs", nargs="+", metavar="LOG", help="JSON-lines event logs, read in order")
     t.set_defaults(func=_cmd_transform)
+
+    from .run_cmd import add_run_parser
+
+    add_run_parser(sub)
 
     v = sub.add_parser("validate", help="check BTS files and report every error with its line")
     v.add_argument("files", nargs="+", metavar="FILE")
@@ -71,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "debug", False):
             traceback.print_exc()
         else:
-            print(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+            print(
+                f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+                file=sys.stderr,
+            )
         return 1
 
 

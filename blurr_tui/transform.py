@@ -40,7 +40,9 @@ def _describe_line(raw: bytes) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def read_groups(engine: StreamingEngine, paths: list[str], result: TransformResult) -> dict[str, _Group]:
+def read_groups(
+    engine: StreamingEngine, paths: list[str], result: TransformResult
+) -> dict[str, _Group]:
     groups: dict[str, _Group] = {}
     seq = 0
     loads = json.loads
@@ -53,10 +55,14 @@ def read_groups(engine: StreamingEngine, paths: list[str], result: TransformResu
                     identity, time, record = engine.read(value)
                 except (ValueError, EventRejected) as exc:
                     result.events_bad += 1
-                    reason = exc.args[0] if isinstance(exc, EventRejected) else f"invalid JSON: {exc}"
+                    reason = (
+                        exc.args[0] if isinstance(exc, EventRejected) else f"invalid JSON: {exc}"
+                    )
                     if not raw.strip():
                         reason = "blank line"
-                    result.stderr_lines.append(f"ERROR - {path}:{line_no}: {reason}: {_describe_line(raw)}")
+                    result.stderr_lines.append(
+                        f"ERROR - {path}:{line_no}: {reason}: {_describe_line(raw)}"
+                    )
                     continue
                 except EngineAbort as exc:
                     exc.line = line_no
@@ -121,7 +127,9 @@ class _EncodeError(Exception):
         self.identity = key
 
 
-def run_transform(streaming_path: str, window_path: str | None, log_paths: list[str]) -> TransformResult:
+def run_transform(
+    streaming_path: str, window_path: str | None, log_paths: list[str]
+) -> TransformResult:
     result = TransformResult()
     try:
         streaming = load_streaming_file(streaming_path)
@@ -138,10 +146,14 @@ def run_transform(streaming_path: str, window_path: str | None, log_paths: list[
         result.exit_code = 1
         result.stdout_lines = []
         who = f" (identity {exc.identity!r})" if exc.identity else ""
-        result.stderr_lines.append(f"error: run aborted, as Blurr 0.4.1 aborts{who}: {exc.describe()}")
+        result.stderr_lines.append(
+            f"error: run aborted, as Blurr 0.4.1 aborts{who}: {exc.describe()}"
+        )
     except _EncodeError as exc:
         # Blurr prints the rows before the one that cannot be encoded, then crashes.
         result.exit_code = 1
         result.stdout_lines = exc.lines
-        result.stderr_lines.append(f"error: the row {exc.identity!r} cannot be written as JSON: {exc}")
+        result.stderr_lines.append(
+            f"error: the row {exc.identity!r} cannot be written as JSON: {exc}"
+        )
     return result

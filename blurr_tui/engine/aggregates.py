@@ -7,7 +7,16 @@ from typing import Any
 
 from . import trace as T
 from .errors import EngineAbort
-from .fieldrun import END, IDENTITY, START, FieldRun, eval_dimension, eval_fields, eval_fields_traced, eval_when
+from .fieldrun import (
+    END,
+    IDENTITY,
+    START,
+    FieldRun,
+    eval_dimension,
+    eval_fields,
+    eval_fields_traced,
+    eval_when,
+)
 from .fields import decode, encode
 from .keys import Key
 from .spec import AggregateKind, AggregateSpec, FieldType
@@ -17,10 +26,22 @@ from .views import make_view
 
 def field_runs(spec: AggregateSpec) -> tuple[list[FieldRun], list[FieldRun]]:
     """(all fields in record order, dimension fields): internal, user, then dimensions."""
-    internal = [FieldRun.internal("_identity", FieldType.STRING, IDENTITY, f"{spec.fqn}._identity", "identity")]
+    internal = [
+        FieldRun.internal(
+            "_identity", FieldType.STRING, IDENTITY, f"{spec.fqn}._identity", "identity"
+        )
+    ]
     if spec.has_time_fields:
-        internal.append(FieldRun.internal("_start_time", FieldType.DATETIME, START, f"{spec.fqn}._start_time", "min(time)"))
-        internal.append(FieldRun.internal("_end_time", FieldType.DATETIME, END, f"{spec.fqn}._end_time", "max(time)"))
+        internal.append(
+            FieldRun.internal(
+                "_start_time", FieldType.DATETIME, START, f"{spec.fqn}._start_time", "min(time)"
+            )
+        )
+        internal.append(
+            FieldRun.internal(
+                "_end_time", FieldType.DATETIME, END, f"{spec.fqn}._end_time", "max(time)"
+            )
+        )
     dims = [FieldRun.from_spec(d, is_dimension=True) for d in spec.dimensions]
     return internal + [FieldRun.from_spec(f) for f in spec.fields] + dims, dims
 
@@ -39,6 +60,12 @@ class AggregateRun:
         self.values: dict[str, Any] = {f.name: f.default() for f in self.fields}
         self.view = make_view(spec.name, self.values)
         self.store = stores.get(spec.store) if spec.store else None
+        # A store that shows live records (the replay's) is told which record is current.
+        self._touch = (
+            getattr(self.store, "touch", None)
+            if getattr(self.store, "tracks_live", False)
+            else None
+        )
 
     # -- record bookkeeping -------------------------------------------------------------
     def reset(self) -> None:
@@ -113,7 +140,7 @@ class DimensionalRun(AggregateRun):
         self.prev_key: Key | None = None
 
     def evaluate(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> None:
-        if not self._when(ns, tr):
+        if self.spec.when is not None and not self._when(ns, tr):
             return
         dim_values = []
         for d in self.dims:
@@ -124,24 +151,33 @@ class DimensionalRun(AggregateRun):
                     tr.dimension_error = f"{d.name}: {why}"
                 return
             dim_values.append(value)
-        key = Key(self.identity, self.name, tuple(str(v) for v in dim_values))
-        if self.prev_key is None:
-            restored = self.load(key)
-            action = T.RESTORED if restored else T.NEW
-        elif any(v != self.values[d.name] for d, v in zip(self.dims, dim_values, strict=True)):
-            self.persist(self.prev_key)
+        dim_text = tuple([str(v) for v in dim_values])
+        prev = self.prev_key
+        key = (
+            prev
+            if prev is not None and prev.dimensions == dim_text
+            else Key(self.identity, self.name, dim_text)
+        )
+        values = self.values
+        if prev is None:
+            action = T.RESTORED if self.load(key) else T.NEW
+        elif any([v != values[d.name] for d, v in zip(self.dims, dim_values, strict=True)]):
+            self.persist(prev)
             if tr is not None:
-                tr.persisted_key = str(self.prev_key)
-            restored = self.load(key)
-            action = T.RESTORED if restored else T.NEW
+                tr.persisted_key = str(prev)
+            action = T.RESTORED if self.load(key) else T.NEW
         else:
             action = T.CONTINUED
-        if tr is not None:
+        if tr is None:
+            eval_fields(self.fields, values, ns)
+        else:
             tr.action = action
             tr.key = str(key)
             tr.dimensions = {d.name: v for d, v in zip(self.dims, dim_values, strict=True)}
-        self._run_fields(ns, tr)
+            eval_fields_traced(self.fields, values, ns, tr.fields)
         self.prev_key = key
+        if self._touch is not None:
+            self._touch(key, self)
 
     def finalize(self) -> str | None:
         if self.prev_key is None:
@@ -190,6 +226,8 @@ class ActivityRun(AggregateRun):
         self._run_fields(ns, tr)
         if tr is not None:
             tr.key = str(self.block_key())
+        if self._touch is not None and values["_start_time"] is not None:
+            self._touch(self.block_key(), self)
 
     def finalize(self) -> str | None:
         key = self.block_key()
@@ -206,6 +244,8 @@ class VariableRun(AggregateRun):
         if not self._when(ns, tr):
             return
         self._run_fields(ns, tr)
+        if self._touch is not None:
+            self._touch(Key(self.identity, self.name), self)
 
     def finalize(self) -> str | None:
         if self.store is None:

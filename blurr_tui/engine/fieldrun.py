@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import CodeType
 from typing import Any
 
@@ -12,7 +12,7 @@ from .errors import ABORTING, EngineAbort, abort_from, describe_exception
 from .fields import CASTS, PY_TYPES, default
 from .spec import FieldSpec, FieldType
 
-UTC = timezone.utc
+UTC = UTC
 
 # FieldRun.special values
 USER = 0
@@ -231,7 +231,9 @@ def eval_dimension(f: FieldRun, ns: dict[str, Any]) -> tuple[bool, Any, str | No
     return True, v, None
 
 
-def eval_when(code: CodeType | None, text: str | None, ns: dict[str, Any], where: str) -> tuple[Any, str | None]:
+def eval_when(
+    code: CodeType | None, text: str | None, ns: dict[str, Any], where: str
+) -> tuple[Any, str | None]:
     """An aggregate or transformer When: (result, error). Absent → (True, None)."""
     if code is None:
         return True, None

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .containers import List, Map, Set
 from .spec import FieldType
 from .timeparse import parse_datetime_text
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _cast_datetime(value: Any) -> datetime:

@@ -125,7 +125,9 @@ def _imports(raw: Any, fqn: str) -> tuple[ImportSpec, ...]:
             raise SpecError(f"{fqn}: an Import entry has no Module: {entry!r}")
         idents = entry.get("Identifiers") or ()
         # Blurr joins the Identifiers with ','; a plain string is joined char by char.
-        out.append(ImportSpec(module=str(entry["Module"]), identifiers=tuple(str(i) for i in idents)))
+        out.append(
+            ImportSpec(module=str(entry["Module"]), identifiers=tuple(str(i) for i in idents))
+        )
     return tuple(out)
 
 
@@ -183,7 +185,9 @@ def load_window(text: str, path: str = "<string>") -> WindowSpec:
     raw_anchor = doc.get("Anchor")
     anchor = None
     if isinstance(raw_anchor, dict):
-        anchor = AnchorSpec(condition=compile_expression(raw_anchor.get("Condition")), max=raw_anchor.get("Max"))
+        anchor = AnchorSpec(
+            condition=compile_expression(raw_anchor.get("Condition")), max=raw_anchor.get("Max")
+        )
     aggs = _aggregates(doc, name)
     for agg in aggs:
         if agg.kind not in (AggregateKind.WINDOW, AggregateKind.VARIABLE):

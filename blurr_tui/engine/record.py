@@ -18,18 +18,30 @@ def _wrap(value: Any) -> Any:
     return value
 
 
+_get = dict.get
+_PLAIN = frozenset((str, int, float, bool))
+
+
 class Record(dict):
     """A JSON object whose keys read as attributes."""
 
     __slots__ = ()
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        return _wrap(self.get(name))
+        value = _get(self, name)
+        if value is None:
+            if name[:2] == "__" and name[-2:] == "__":
+                raise AttributeError(name)
+            return None
+        if type(value) in _PLAIN:
+            return value
+        return _wrap(value)
 
     def __getitem__(self, key: Any) -> Any:
-        return _wrap(self.get(key))
+        value = _get(self, key)
+        if value is None or type(value) in _PLAIN:
+            return value
+        return _wrap(value)
 
 
 class RecordList(list):

@@ -14,7 +14,7 @@ Blurr processes each identity with fresh state over its events sorted by time; a
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from . import trace as T
@@ -27,7 +27,7 @@ from .store import RecordStore
 from .timeparse import is_dateutil_parse
 from .timeparse import parse as fast_parse
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def build_namespace(imports: tuple[ImportSpec, ...]) -> tuple[dict[str, Any], str | None]:
@@ -108,12 +108,16 @@ class StreamingEngine:
 class IdentityRun:
     """All aggregates of one identity, with the expression namespace they share."""
 
-    def __init__(self, engine: StreamingEngine, identity: str, stores: dict[str, RecordStore]) -> None:
+    def __init__(
+        self, engine: StreamingEngine, identity: str, stores: dict[str, RecordStore]
+    ) -> None:
         spec = engine.spec
         self.spec = spec
         self.identity = identity
         self.ns: dict[str, Any] = dict(engine.base_ns)
-        self.aggregates: list[AggregateRun] = [RUNS[a.kind](a, identity, stores) for a in spec.aggregates]
+        self.aggregates: list[AggregateRun] = [
+            RUNS[a.kind](a, identity, stores) for a in spec.aggregates
+        ]
         for agg in self.aggregates:
             self.ns[agg.name] = agg.view
         self.ns["identity"] = identity
@@ -127,13 +131,17 @@ class IdentityRun:
         self.events += 1
         tr = T.EventTrace(identity=self.identity, time=time) if trace else None
         if self._when is not None:
-            result, error = eval_when(self._when.code, self._when.text, ns, f"{self.spec.name}.When")
+            result, error = eval_when(
+                self._when.code, self._when.text, ns, f"{self.spec.name}.When"
+            )
             if tr is not None:
                 tr.when_text, tr.when_result, tr.when_error = self._when.text, result, error
             if not result:
                 if tr is not None:
                     for agg in self.aggregates:
-                        tr.aggregates.append(T.AggregateTrace(agg.name, agg.spec.kind.value, T.SKIPPED_TRANSFORMER))
+                        tr.aggregates.append(
+                            T.AggregateTrace(agg.name, agg.spec.kind.value, T.SKIPPED_TRANSFORMER)
+                        )
                 return tr
         if tr is None:
             for agg in self.aggregates:
@@ -155,6 +163,16 @@ class IdentityRun:
             if key is not None:
                 saved.append(key)
         return saved
+
+    def live_state(self) -> dict[str, dict]:
+        """What a resumed run needs besides the store: Variable values (never stored by Blurr)."""
+        return {a.name: a.snapshot() for a in self.aggregates if a.spec.kind.value == "variable"}
+
+    def restore_live_state(self, state: dict[str, dict]) -> None:
+        for agg in self.aggregates:
+            snap = state.get(agg.name)
+            if snap is not None:
+                agg.restore(snap)
 
     def aggregate(self, name: str) -> AggregateRun:
         for agg in self.aggregates:

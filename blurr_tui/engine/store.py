@@ -27,6 +27,20 @@ class RecordStore(Protocol):
         """Every record of ``identity``, all groups, in first-save order."""
 
 
+class LiveRecordStore(RecordStore, Protocol):
+    """A store that also shows records still being built (``tracks_live = True``).
+
+    After an aggregate evaluated an event, the engine calls ``touch(key, run)`` with the
+    record's key and the live aggregate (``run.snapshot()`` gives its record). Blurr saves
+    a record only when it is left (dimension change, split) or at the end; a live store can
+    show it earlier. Within one aggregate, first-touch order equals Blurr's first-save order.
+    """
+
+    tracks_live: bool
+
+    def touch(self, key: Key, run: object) -> None: ...
+
+
 class MemoryStore:
     """Insertion-ordered in-memory store, all identities in one dict."""
 

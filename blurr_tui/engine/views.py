@@ -55,4 +55,6 @@ class TransformerView:
         try:
             return self.__dict__[name]
         except KeyError:
-            raise MissingAttributeError(f"{name} not defined in {self.__dict__.get('_name_')}") from None
+            raise MissingAttributeError(
+                f"{name} not defined in {self.__dict__.get('_name_')}"
+            ) from None

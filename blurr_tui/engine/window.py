@@ -8,7 +8,6 @@ from typing import Any
 from .aggregates import RUNS, AggregateRun
 from .errors import ABORTING, EngineAbort, abort_from, describe_exception
 from .fieldrun import eval_when
-from .fields import encode
 from .keys import Key
 from .runtime import build_namespace
 from .spec import AggregateKind, AggregateSpec, StreamingSpec, WindowSpec
@@ -72,7 +71,10 @@ class WindowTransform:
         self.spec = window
         time_aggs = [a for a in streaming.aggregates if a.has_time_fields]
         if not time_aggs:
-            raise EngineAbort("the streaming BTS has no Block or Activity aggregate for the window BTS", where=streaming.name)
+            raise EngineAbort(
+                "the streaming BTS has no Block or Activity aggregate for the window BTS",
+                where=streaming.name,
+            )
         if len(time_aggs) > 1:
             raise EngineAbort(
                 "window operations need exactly one Block or Activity aggregate in the streaming BTS, found "
@@ -82,7 +84,11 @@ class WindowTransform:
         self.block_spec: AggregateSpec = time_aggs[0]
         if window.anchor is None or window.anchor.condition is None:
             raise EngineAbort("the Anchor has no valid Condition", where=f"{window.name}.anchor")
-        self.max = None if window.anchor.max is None else _int_setting(window.anchor.max, "Anchor Max", f"{window.name}.anchor")
+        self.max = (
+            None
+            if window.anchor.max is None
+            else _int_setting(window.anchor.max, "Anchor Max", f"{window.name}.anchor")
+        )
         self.base_ns, self.import_error = build_namespace(window.imports)
         for agg in window.aggregates:
             if agg.kind is AggregateKind.WINDOW:
@@ -95,12 +101,16 @@ class WindowTransform:
         src = agg.source or ""
         name = src.split(".", 1)[1] if "." in src else src
         if not any(a.name == name for a in self.streaming.aggregates):
-            raise EngineAbort(f"Source {src!r} names no aggregate of the streaming BTS", where=agg.fqn)
+            raise EngineAbort(
+                f"Source {src!r} names no aggregate of the streaming BTS", where=agg.fqn
+            )
 
     # ------------------------------------------------------------------------------------
     def run(self, identity: str, stores: dict[str, RecordStore]) -> list[dict]:
         if self.import_error is not None:
-            raise EngineAbort(f"import failed: {self.import_error}", where=f"{self.spec.name}.Import")
+            raise EngineAbort(
+                f"import failed: {self.import_error}", where=f"{self.spec.name}.Import"
+            )
         stream_runs = {a.name: RUNS[a.kind](a, identity, stores) for a in self.streaming.aggregates}
         block_run = stream_runs[self.block_spec.name]
         _field_names_cache[self.block_spec.name] = tuple(block_run.values)
@@ -108,7 +118,9 @@ class WindowTransform:
         for agg in self.streaming.aggregates:
             if agg.kind is AggregateKind.IDENTITY:
                 run = stream_runs[agg.name]
-                for key, rec in all_records if run.store is block_run.store else _records(run, identity):
+                for key, rec in (
+                    all_records if run.store is block_run.store else _records(run, identity)
+                ):
                     if key.group == agg.name:
                         run.restore(rec)
         blocks = [(k, r) for k, r in all_records if k.group == self.block_spec.name]
@@ -116,7 +128,9 @@ class WindowTransform:
         win_runs = [RUNS[a.kind](a, identity, stores) for a in self.spec.aggregates]
         for run in win_runs:
             ns[run.name] = run.view
-        ns[self.streaming.name] = TransformerView(self.streaming.name, {n: r.view for n, r in stream_runs.items()})
+        ns[self.streaming.name] = TransformerView(
+            self.streaming.name, {n: r.view for n, r in stream_runs.items()}
+        )
         ns["identity"] = identity
         cond = self.spec.anchor.condition  # type: ignore[union-attr]
         assert cond is not None and cond.code is not None
@@ -171,7 +185,9 @@ class WindowTransform:
                 selected = self._select(run.spec, blocks, anchor_record)
                 if selected is None:
                     return None
-                views[run.name] = WindowSource([self._restored(r, identity, stores) for r in selected], self.block_spec.name)
+                views[run.name] = WindowSource(
+                    [self._restored(r, identity, stores) for r in selected], self.block_spec.name
+                )
         for run in win_runs:
             if run.name in views:
                 ns["source"] = views[run.name]
@@ -183,12 +199,16 @@ class WindowTransform:
                 raise EngineAbort(describe_exception(exc), where=run.spec.fqn) from exc
         return flatten({run.name: run.snapshot() for run in win_runs})
 
-    def _restored(self, record: dict, identity: str, stores: dict[str, RecordStore]) -> AggregateRun:
+    def _restored(
+        self, record: dict, identity: str, stores: dict[str, RecordStore]
+    ) -> AggregateRun:
         run = RUNS[self.block_spec.kind](self.block_spec, identity, stores)
         run.restore(record)
         return run
 
-    def _select(self, agg: AggregateSpec, blocks: list[tuple[Key, dict]], anchor: dict) -> list[dict] | None:
+    def _select(
+        self, agg: AggregateSpec, blocks: list[tuple[Key, dict]], anchor: dict
+    ) -> list[dict] | None:
         value: int = agg.window_value  # type: ignore[assignment]
         by_text = self.block_spec.kind is AggregateKind.BLOCK  # B-6: Block compares ISO text
         block_run = RUNS[self.block_spec.kind](self.block_spec, "", {})

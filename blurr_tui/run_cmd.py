@@ -1,0 +1,120 @@
+"""``blurr-tui run``: the headless replay with a rich progress bar and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+
+def add_run_parser(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("run", help="replay a log into a SQLite database (headless, resumable)")
+    r.add_argument("spec", metavar="SPEC", help="streaming BTS (YAML)")
+    r.add_argument("log", metavar="LOG", help="JSON-lines event log (plain or gzip)")
+    r.add_argument("--window-bts", metavar="W", help="window BTS (YAML)")
+    r.add_argument("--db", required=True, metavar="PATH", help="SQLite database to write")
+    r.add_argument("--resume", action="store_true", help="continue from where the database stopped")
+    r.add_argument(
+        "--follow", action="store_true", help="keep reading as the log grows (Ctrl-C stops)"
+    )
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--debug", action="store_true")
+    r.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .engine.errors import EngineAbort
+    from .engine.loader import SpecError
+    from .replay.headless import HeadlessRun, RunRefused
+
+    err = Console(stderr=True)
+    try:
+        job = HeadlessRun(args.spec, args.log, args.db, args.window_bts, resume=args.resume)
+    except (SpecError, RunRefused) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    old = signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    if job.start_offset:
+        err.print(
+            f"resuming {args.db} from byte {job.start_offset:,} (line {job.start_line:,})",
+            highlight=False,
+        )
+    total = max(job.log_size - job.start_offset, 1)
+    show = not args.quiet and err.is_terminal or (not args.quiet and sys.stderr.isatty())
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn(
+            "{task.fields[lines]:>10,} events  {task.fields[rate]:>9,.0f} ev/s  bad {task.fields[bad]:,}"
+        ),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+        disable=not show,
+    )
+    import time as _t
+
+    t0 = _t.perf_counter()
+    with progress:
+        task = progress.add_task(
+            "follow" if args.follow else "replay",
+            total=None if args.follow else total,
+            lines=0,
+            rate=0.0,
+            bad=0,
+        )
+
+        def on_progress(offset: int, lines: int, bad: int, errors: int) -> None:
+            el = _t.perf_counter() - t0
+            progress.update(
+                task,
+                completed=offset - job.start_offset,
+                lines=lines,
+                bad=bad,
+                rate=lines / el if el > 0 else 0.0,
+            )
+
+        try:
+            summary = job.run(on_progress, follow=args.follow, stop=stop)
+        except RunRefused as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            return 1
+        except EngineAbort as exc:
+            err.print(f"[red]error:[/] run aborted, as Blurr 0.4.1 aborts: {exc}", highlight=False)
+            return 1
+        finally:
+            signal.signal(signal.SIGINT, old)
+    rate = summary.lines / summary.seconds if summary.seconds > 0 else 0
+    state = "stopped (resume with --resume)" if stop.is_set() and not args.follow else "done"
+    err.print(
+        f"{state}: {summary.lines:,} lines in {summary.seconds:.2f} s ({rate:,.0f} ev/s): "
+        f"{summary.applied:,} applied, {summary.bad:,} bad"
+        + (", replayed in time order (the log is not)" if summary.reordered else "")
+        + f" → {summary.db}",
+        highlight=False,
+    )
+    if summary.bad:
+        err.print(
+            f"  bad lines are in the bad_events table: sqlite3 {summary.db} 'select * from bad_events'",
+            highlight=False,
+        )
+    return 130 if stop.is_set() and not args.follow else 0
