@@ -80,29 +80,43 @@ class ReadOnlyStore:
         self.path = Path(path)
         if not self.path.is_file():
             raise DeriveError(f"{path}: no such database file")
-        uri = self.path.resolve().as_uri() + "?mode=ro"
-        self.conn = sqlite3.connect(uri, uri=True)
+        self.conn = self._connect()
         try:
-            self.meta: dict[str, Any] = dict(self.conn.execute("SELECT key, value FROM run_meta"))
-            known = list(self.conn.execute("SELECT aggregate, table_name FROM aggregates"))
-        except sqlite3.DatabaseError as exc:
+            self.meta, self._known, self.spec = self._read_meta()
+        except BaseException:
             self.conn.close()
-            raise DeriveError(f"{path}: not a blurr-tui store ({exc})") from None
-        text = self.meta.get("streaming_spec_text")
-        if not isinstance(text, str):
-            self.conn.close()
-            raise DeriveError(f"{path}: run_meta holds no streaming spec text")
-        try:
-            self.spec: StreamingSpec = load_streaming(
-                text, str(self.meta.get("streaming_spec_path") or "<run_meta>")
-            )
-        except SpecError as exc:
-            self.conn.close()
-            raise DeriveError(
-                f"{path}: the streaming spec in run_meta cannot be loaded: {exc}"
-            ) from None
-        self._known = dict(known)
+            raise
         self._tables: dict[str, _Table] = {}
+
+    def _connect(self) -> sqlite3.Connection:
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        except sqlite3.OperationalError:  # a WAL database without -shm in a read-only folder
+            conn.close()
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise DeriveError(f"{self.path}: not a blurr-tui store ({exc})") from None
+        return conn
+
+    def _read_meta(self) -> tuple[dict[str, Any], dict[str, str], StreamingSpec]:
+        try:
+            meta = dict(self.conn.execute("SELECT key, value FROM run_meta"))
+            known = dict(self.conn.execute("SELECT aggregate, table_name FROM aggregates"))
+        except sqlite3.DatabaseError as exc:
+            raise DeriveError(f"{self.path}: not a blurr-tui store ({exc})") from None
+        text = meta.get("streaming_spec_text")
+        if not isinstance(text, str):
+            raise DeriveError(f"{self.path}: run_meta holds no streaming spec text")
+        try:
+            spec = load_streaming(text, str(meta.get("streaming_spec_path") or "<run_meta>"))
+        except SpecError as exc:
+            raise DeriveError(
+                f"{self.path}: the spec in run_meta cannot be loaded: {exc}"
+            ) from None
+        return meta, known, spec
 
     def close(self) -> None:
         self.conn.close()
@@ -148,19 +162,18 @@ class ReadOnlyStore:
         return {k: (_aware(v) if k in dts else v) for k, v in snapshot.items()}
 
     def last_event_time(self) -> datetime | None:
-        value = self.meta.get("last_event_time")
-        if isinstance(value, str):
-            try:
-                return parse_time(value)
-            except ValueError:
-                return None
-        return None
+        """run_meta's ``last_event_time`` (written by the replay pipeline), if readable."""
+        value = _aware(self.meta.get("last_event_time"))
+        return value if isinstance(value, datetime) else None
 
     def max_end_time(self) -> datetime | None:
         """The latest ``_end_time`` over every Block/Activity table."""
         best: datetime | None = None
         for name in self.aggregates():
-            if not self.table(name).layout.has_instant:
+            try:
+                if not self.table(name).layout.has_instant:
+                    continue
+            except DeriveError:  # a table this spec does not describe: not ours to read
                 continue
             for _key, snap in self.records(name):
                 end = _aware(snap.get("_end_time"))
@@ -175,13 +188,12 @@ class ReadOnlyStore:
 def compile_condition(where: str) -> Any:
     try:
         return compile(where, "<--where>", "eval")
-    except SyntaxError as exc:
-        col = f" at column {exc.offset}" if exc.offset else ""
+    except (SyntaxError, ValueError) as exc:  # ValueError: NUL characters
+        msg = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        col = f" at column {exc.offset}" if isinstance(exc, SyntaxError) and exc.offset else ""
         raise DeriveError(
-            f"--where {where!r} is not a valid Python expression: {exc.msg}{col}"
+            f"--where {where!r} is not a valid Python expression: {msg}{col}"
         ) from None
-    except ValueError as exc:  # NUL characters
-        raise DeriveError(f"--where {where!r} is not a valid Python expression: {exc}") from None
 
 
 @dataclass(slots=True)
@@ -190,12 +202,8 @@ class DeriveStats:
     derived: int = 0
     errors: Counter[str] = field(default_factory=Counter)
 
-    @property
-    def skipped(self) -> int:
-        return sum(self.errors.values())
-
     def skipped_summary(self) -> str:
-        n = self.skipped
+        n = sum(self.errors.values())
         parts = [
             f"{msg} ({c})" if len(self.errors) > 1 else msg for msg, c in self.errors.most_common(3)
         ]

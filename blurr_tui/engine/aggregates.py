@@ -84,6 +84,16 @@ class AggregateRun:
     def snapshot(self) -> dict:
         return {name: encode(v) for name, v in self.values.items()}
 
+    def _check_identity(self) -> None:
+        """Blurr builds a key only from a non-blank string identity; otherwise it crashes (B-12)."""
+        ident = self.identity
+        if not isinstance(ident, str) or not ident.strip():
+            raise EngineAbort(
+                f"the identity {ident!r} is not a non-blank string, so no record key can be made "
+                "(Blurr 0.4.1 aborts the run)",
+                where=self.spec.fqn,
+            )
+
     def _require_store(self) -> RecordStore:
         if self.store is None:
             raise EngineAbort(
@@ -105,18 +115,22 @@ class AggregateRun:
         return True
 
     # -- per event ------------------------------------------------------------------------
-    def evaluate(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> None:
+    def evaluate(
+        self, ns: dict[str, Any], tr: T.AggregateTrace | None, loc: dict[str, Any] | None = None
+    ) -> None:
         raise NotImplementedError
 
     def finalize(self) -> str | None:
         """Persist what the end of the run persists; the key text saved, if any."""
         raise NotImplementedError
 
-    def _when(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> bool:
+    def _when(
+        self, ns: dict[str, Any], tr: T.AggregateTrace | None, loc: dict[str, Any] | None = None
+    ) -> bool:
         spec_when = self.spec.when
         if spec_when is None:
             return True
-        result, error = eval_when(spec_when.code, spec_when.text, ns, self.spec.fqn)
+        result, error = eval_when(spec_when.code, spec_when.text, ns, self.spec.fqn, loc)
         if tr is not None:
             tr.when_text = spec_when.text
             tr.when_result = result
@@ -153,6 +167,8 @@ class DimensionalRun(AggregateRun):
             dim_values.append(value)
         dim_text = tuple([str(v) for v in dim_values])
         prev = self.prev_key
+        if prev is None:
+            self._check_identity()
         key = (
             prev
             if prev is not None and prev.dimensions == dim_text
@@ -195,6 +211,7 @@ class ActivityRun(AggregateRun):
         self.first = True
 
     def block_key(self) -> Key:
+        self._check_identity()
         return Key(self.identity, self.name, (), self.values["_start_time"])
 
     def evaluate(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> None:
@@ -236,20 +253,30 @@ class ActivityRun(AggregateRun):
 
 
 class VariableRun(AggregateRun):
-    """Variable aggregates: never reset, stored only if they declare a Store (§6.5)."""
+    """Variable aggregates: never reset, stored only if they declare a Store (§6.5).
 
-    def evaluate(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> None:
+    Window aggregates run the same way; the window transform passes ``loc`` (Blurr's local
+    context, holding ``source``: names there are not visible inside comprehensions).
+    """
+
+    def evaluate(
+        self, ns: dict[str, Any], tr: T.AggregateTrace | None, loc: dict[str, Any] | None = None
+    ) -> None:
         if tr is not None:
             tr.action = T.CONTINUED
-        if not self._when(ns, tr):
+        if not self._when(ns, tr, loc):
             return
-        self._run_fields(ns, tr)
+        if tr is None:
+            eval_fields(self.fields, self.values, ns, loc)
+        else:
+            eval_fields_traced(self.fields, self.values, ns, tr.fields, loc)
         if self._touch is not None:
             self._touch(Key(self.identity, self.name), self)
 
     def finalize(self) -> str | None:
         if self.store is None:
             return None
+        self._check_identity()
         key = Key(self.identity, self.name)
         self.persist(key)
         return str(key)

@@ -90,7 +90,12 @@ def _internal_value(f: FieldRun, values: dict[str, Any], ns: dict[str, Any]) -> 
     return time if cur is None or time > cur else cur
 
 
-def eval_fields(fields: list[FieldRun], values: dict[str, Any], ns: dict[str, Any]) -> None:
+def eval_fields(
+    fields: list[FieldRun],
+    values: dict[str, Any],
+    ns: dict[str, Any],
+    loc: dict[str, Any] | None = None,
+) -> None:
     """The batch path: no trace, as little work per field as possible."""
     for f in fields:
         if f.special:
@@ -98,7 +103,7 @@ def eval_fields(fields: list[FieldRun], values: dict[str, Any], ns: dict[str, An
             continue
         if f.when is not None:
             try:
-                if not eval(f.when, ns):
+                if not eval(f.when, ns, loc):
                     continue
             except ABORTING as exc:
                 raise abort_from(exc, f.fqn, f.when_text or "") from exc
@@ -107,7 +112,7 @@ def eval_fields(fields: list[FieldRun], values: dict[str, Any], ns: dict[str, An
         if f.value is None:
             raise _missing_value(f)
         try:
-            v = eval(f.value, ns)
+            v = eval(f.value, ns, loc)
         except ABORTING as exc:
             raise abort_from(exc, f.fqn, f.value_text or "") from exc
         except Exception:
@@ -135,7 +140,9 @@ def snapshot_value(v: Any) -> Any:
     return v
 
 
-def eval_field_traced(f: FieldRun, values: dict[str, Any], ns: dict[str, Any]) -> T.FieldTrace:
+def eval_field_traced(
+    f: FieldRun, values: dict[str, Any], ns: dict[str, Any], loc: dict[str, Any] | None = None
+) -> T.FieldTrace:
     """One field with everything recorded; same decisions as :func:`eval_fields`."""
     old = snapshot_value(values.get(f.name))
     ft = T.FieldTrace(
@@ -154,7 +161,7 @@ def eval_field_traced(f: FieldRun, values: dict[str, Any], ns: dict[str, Any]) -
         return ft
     if f.when is not None:
         try:
-            w = eval(f.when, ns)
+            w = eval(f.when, ns, loc)
         except ABORTING as exc:
             raise abort_from(exc, f.fqn, f.when_text or "") from exc
         except Exception as exc:
@@ -168,7 +175,7 @@ def eval_field_traced(f: FieldRun, values: dict[str, Any], ns: dict[str, Any]) -
     if f.value is None:
         raise _missing_value(f)
     try:
-        v = eval(f.value, ns)
+        v = eval(f.value, ns, loc)
     except ABORTING as exc:
         raise abort_from(exc, f.fqn, f.value_text or "") from exc
     except Exception as exc:
@@ -194,17 +201,23 @@ def eval_field_traced(f: FieldRun, values: dict[str, Any], ns: dict[str, Any]) -
 
 
 def eval_fields_traced(
-    fields: list[FieldRun], values: dict[str, Any], ns: dict[str, Any], out: list[T.FieldTrace]
+    fields: list[FieldRun],
+    values: dict[str, Any],
+    ns: dict[str, Any],
+    out: list[T.FieldTrace],
+    loc: dict[str, Any] | None = None,
 ) -> None:
     for f in fields:
-        out.append(eval_field_traced(f, values, ns))
+        out.append(eval_field_traced(f, values, ns, loc))
 
 
-def eval_dimension(f: FieldRun, ns: dict[str, Any]) -> tuple[bool, Any, str | None]:
+def eval_dimension(
+    f: FieldRun, ns: dict[str, Any], loc: dict[str, Any] | None = None
+) -> tuple[bool, Any, str | None]:
     """Evaluate a dimension without storing it: (ok, value, why-not)."""
     if f.when is not None:
         try:
-            w = eval(f.when, ns)
+            w = eval(f.when, ns, loc)
         except ABORTING as exc:
             raise abort_from(exc, f.fqn, f.when_text or "") from exc
         except Exception as exc:
@@ -214,7 +227,7 @@ def eval_dimension(f: FieldRun, ns: dict[str, Any]) -> tuple[bool, Any, str | No
     if f.value is None:
         raise _missing_value(f)
     try:
-        v = eval(f.value, ns)
+        v = eval(f.value, ns, loc)
     except ABORTING as exc:
         raise abort_from(exc, f.fqn, f.value_text or "") from exc
     except Exception as exc:
@@ -232,13 +245,17 @@ def eval_dimension(f: FieldRun, ns: dict[str, Any]) -> tuple[bool, Any, str | No
 
 
 def eval_when(
-    code: CodeType | None, text: str | None, ns: dict[str, Any], where: str
+    code: CodeType | None,
+    text: str | None,
+    ns: dict[str, Any],
+    where: str,
+    loc: dict[str, Any] | None = None,
 ) -> tuple[Any, str | None]:
     """An aggregate or transformer When: (result, error). Absent → (True, None)."""
     if code is None:
         return True, None
     try:
-        return eval(code, ns), None
+        return eval(code, ns, loc), None
     except ABORTING as exc:
         raise abort_from(exc, where, text or "") from exc
     except Exception as exc:

@@ -89,6 +89,8 @@ def decode(ftype: FieldType, value: Any) -> Any:
             value = value.replace(tzinfo=UTC)
         return value
     try:
-        return cast(ftype, value)
+        # Blurr's decode calls the type's constructor unconditionally: a bool kept in an
+        # integer field comes back as 1 (corpus: restore_decodes_integer_bool).
+        return CASTS[ftype](value)
     except Exception:
         return default(ftype)

@@ -76,12 +76,6 @@ class StreamingEngine:
         if not identity:
             text = self.spec.identity.text if self.spec.identity else "(no Identity)"
             raise EventRejected(f"could not determine identity using {text}")
-        if not isinstance(identity, str) or not identity.strip():
-            raise EngineAbort(
-                f"Identity gave {identity!r}, not a non-blank string (Blurr aborts the run)",
-                where=f"{self.spec.name}.Identity",
-                expression=self.spec.identity.text if self.spec.identity else "",
-            )
         time = self._evaluate_read(self._time_code, "Time", ns)
         if not isinstance(time, datetime):
             text = self.spec.time.text if self.spec.time else "(no Time)"

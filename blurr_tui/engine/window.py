@@ -114,7 +114,9 @@ class WindowTransform:
         stream_runs = {a.name: RUNS[a.kind](a, identity, stores) for a in self.streaming.aggregates}
         block_run = stream_runs[self.block_spec.name]
         _field_names_cache[self.block_spec.name] = tuple(block_run.values)
-        all_records = list(block_run.store.records(identity)) if block_run.store is not None else []
+        # Blurr's window reads the streaming BTS's first store, whatever the aggregates use.
+        first = stores.get(self.streaming.output_store or "")
+        all_records = list(first.records(identity)) if first is not None else []
         for agg in self.streaming.aggregates:
             if agg.kind is AggregateKind.IDENTITY:
                 run = stream_runs[agg.name]
@@ -132,6 +134,7 @@ class WindowTransform:
             self.streaming.name, {n: r.view for n, r in stream_runs.items()}
         )
         ns["identity"] = identity
+        loc: dict[str, Any] = {}  # Blurr's local context: `source` lives here
         cond = self.spec.anchor.condition  # type: ignore[union-attr]
         assert cond is not None and cond.code is not None
         per_day: dict[date, int] = {}
@@ -148,7 +151,7 @@ class WindowTransform:
             if self.max is not None and per_day.get(day, 0) >= self.max:
                 continue
             try:
-                ok = eval(cond.code, ns)
+                ok = eval(cond.code, ns, loc)
             except ABORTING as exc:
                 raise abort_from(exc, f"{self.spec.name}.anchor.Condition", cond.text) from exc
             except Exception:
@@ -158,7 +161,7 @@ class WindowTransform:
             for run in win_runs:
                 run.reset()
             ns["anchor"] = block_run.view
-            row = self._anchor_row(identity, ns, win_runs, blocks, record, stores)
+            row = self._anchor_row(identity, ns, loc, win_runs, blocks, record, stores)
             if row is None:
                 continue
             rows.append(row)
@@ -169,6 +172,7 @@ class WindowTransform:
         self,
         identity: str,
         ns: dict[str, Any],
+        loc: dict[str, Any],
         win_runs: list[AggregateRun],
         blocks: list[tuple[Key, dict]],
         anchor_record: dict,
@@ -176,7 +180,7 @@ class WindowTransform:
     ) -> dict | None:
         when = self.spec.when
         if when is not None:
-            result, _err = eval_when(when.code, when.text, ns, f"{self.spec.name}.When")
+            result, _err = eval_when(when.code, when.text, ns, f"{self.spec.name}.When", loc)
             if not result:
                 return flatten({run.name: run.snapshot() for run in win_runs})
         views: dict[str, WindowSource] = {}
@@ -190,9 +194,9 @@ class WindowTransform:
                 )
         for run in win_runs:
             if run.name in views:
-                ns["source"] = views[run.name]
+                loc["source"] = views[run.name]
             try:
-                run.evaluate(ns, None)
+                run.evaluate(ns, None, loc)
             except EngineAbort:
                 raise
             except ABORTING as exc:  # pragma: no cover - evaluate wraps these already

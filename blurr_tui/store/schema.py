@@ -12,7 +12,9 @@ Design (what an analyst sees in ``sqlite3``/Datasette/pandas, and how it round-t
   ``_start_time``/``_end_time`` (ISO text, Block/Activity only), one column per user field,
   one per dimension, ``_store`` (the BTS store the aggregate writes to), ``_instant``
   (Block/Activity: the key timestamp as a fixed-width UTC ISO text, sortable), ``_lookup``
-  (UNIQUE: JSON ``[identity, [dims], instant]``, what a key compares by) and ``_extra``.
+  (UNIQUE: JSON ``[identity, instant, [dims]]``, what a key compares by) and ``_extra``.
+  Indexes: UNIQUE ``_lookup`` and ``(_identity, _seq)``; nothing else, to keep saves fast
+  (``CREATE INDEX`` on ``_key`` yourself if you query by it a lot).
 
   Field columns have real types: integer → INTEGER, float → REAL, string/datetime → TEXT,
   boolean → INTEGER 0/1, map/list/set → TEXT holding JSON (``ensure_ascii=False``; a
@@ -33,7 +35,7 @@ Design (what an analyst sees in ``sqlite3``/Datasette/pandas, and how it round-t
 
 * Why the primary key is ``_seq`` and not ``_key``: Blurr's key text is ambiguous (``/`` and
   ``:`` in dimension values are not escaped, BTS-SEMANTICS §8), and timestamp keys compare
-  by instant, so uniqueness is enforced on ``_lookup`` instead.  ``_key`` is indexed.
+  by instant, so uniqueness is enforced on ``_lookup`` instead.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from json.encoder import encode_basestring_ascii as _esc  # type: ignore[attr-defined]
 
 from ..engine.spec import AggregateKind, AggregateSpec, FieldType
 
@@ -89,7 +92,19 @@ def instant_text(ts: datetime) -> str:
 
 
 def lookup_text(identity: str, dims: tuple[str, ...], instant: str | None) -> str:
-    return json.dumps([identity, list(dims), instant])
+    """``json.dumps([identity, instant, list(dims)])``, built faster.
+
+    Instant before dimensions: all timestamp keys of an identity share the prefix
+    :func:`instant_prefix` and sort by instant in the UNIQUE index (``latest_block``).
+    """
+    ts = _esc(instant) if instant is not None else "null"
+    return f"[{_esc(identity)}, {ts}, [{', '.join(map(_esc, dims))}]]"
+
+
+def instant_prefix(identity: str) -> tuple[str, str]:
+    """Bounds of the ``_lookup`` texts of ``identity``'s timestamp keys: ``lo < x < hi``."""
+    lo = f'[{_esc(identity)}, "'
+    return lo, lo[:-1] + "#"  # '#' follows '"'
 
 
 def safe_text(s: str) -> str:
@@ -104,17 +119,23 @@ def safe_text(s: str) -> str:
 # --- exact tagged JSON ---------------------------------------------------------------------
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # float: json keeps NaN, -0.0
+
+
 def is_plain_json(v: object) -> bool:
     """True when ``json.loads(json.dumps(v)) == v`` holds exactly (types included)."""
-    t = type(v)
-    if t is str or t is int or t is bool or v is None:
+    if type(v) in _SCALARS:
         return True
-    if t is float:
-        return True  # Python's json round-trips NaN/Infinity and -0.0
     if isinstance(v, list):
-        return all(is_plain_json(x) for x in v)
+        for x in v:
+            if type(x) not in _SCALARS and not is_plain_json(x):
+                return False
+        return True
     if isinstance(v, dict):
-        return all(type(k) is str and is_plain_json(x) for k, x in v.items())
+        for k, x in v.items():
+            if type(k) is not str or (type(x) not in _SCALARS and not is_plain_json(x)):
+                return False
+        return True
     return False
 
 
@@ -200,9 +221,12 @@ def loads_tagged(text: str) -> tuple[str, list[tuple[str, object]]]:
     return mode, [(k, untag(v)) for k, v in pairs]
 
 
+_json_text = json.JSONEncoder(ensure_ascii=False, default=repr).encode
+
+
 def json_text(v: object) -> str:
     """Human JSON for a container column (best effort for non-JSON values)."""
-    return json.dumps(v, ensure_ascii=False, default=repr)
+    return _json_text(v)
 
 
 # --- per-aggregate layout ------------------------------------------------------------------
@@ -311,7 +335,7 @@ def _enc_bool(v: object) -> object:
 def _enc_json(v: object) -> object:
     if v is None:
         return None
-    return json_text(v) if is_plain_json(v) else _MISS
+    return _json_text(v) if is_plain_json(v) else _MISS
 
 
 def _dec_same(v: object) -> object:

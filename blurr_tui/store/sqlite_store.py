@@ -33,6 +33,7 @@ from .schema import (
     RowCodec,
     TableLayout,
     dumps_tagged,
+    instant_prefix,
     instant_text,
     is_plain_json,
     is_stored,
@@ -175,9 +176,6 @@ class SqliteStore:
             t.create(cols, pk="_seq", not_null={"_key", "_lookup"})
             t.create_index(["_lookup"], unique=True)
             t.create_index(["_identity", "_seq"])
-            t.create_index(["_key"])
-            if layout.has_instant:
-                t.create_index(["_identity", "_instant"])
         output = layout.store is not None and layout.store == self.streaming.output_store
         self.db["aggregates"].upsert(
             {
@@ -290,20 +288,11 @@ class SqliteStore:
         g = self._groups.get(group)
         if g is None:
             return None
-        if g.layout.has_instant:
-            sql = g.select + " WHERE _identity = ? AND _instant IS NOT NULL"
-            rows = self._fetch(
-                sql + " ORDER BY _instant DESC, _seq LIMIT 1", (safe_text(identity),)
-            )
-        else:
-            rows = self._fetch(g.select + " WHERE _identity = ?", (safe_text(identity),))
-        best = None
-        for row in rows:
-            k = _key_from(group, row[1], row[2])
-            if k.identity == identity and k.timestamp is not None:
-                if best is None or k.timestamp > best[0].timestamp:
-                    best = (k, row)
-        return None if best is None else (best[0], self._decode(g, best[1]))
+        sql = g.select + " WHERE _lookup > ? AND _lookup < ? ORDER BY _lookup DESC LIMIT 1"
+        rows = self._fetch(sql, instant_prefix(identity))
+        if not rows:
+            return None
+        return _key_from(group, rows[0][1], rows[0][2]), self._decode(g, rows[0])
 
     def records(self, identity: str, store: str | None = None) -> Iterator[tuple[Key, dict]]:
         """Every record of ``identity`` in first-save order (``store``: of that BTS store)."""
@@ -478,7 +467,7 @@ def _tagged_rows(group: str, rows: Iterator[tuple]) -> Iterator[tuple[int, str, 
 
 
 def _key_from(group: str, key_text: str, lookup: str) -> Key:
-    identity, dims, instant = json.loads(lookup)
+    identity, instant, dims = json.loads(lookup)
     ts = datetime.fromisoformat(key_text.rsplit("/", 1)[1]) if instant is not None else None
     return Key(identity, group, tuple(dims), ts)
 
