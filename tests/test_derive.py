@@ -320,3 +320,14 @@ def test_derived_log_replays(
     assert {u: r["abandoned_baskets"] for u, r in records.items()} == dict(per_user)
     for user, rec in records.items():
         assert rec["abandoned_value"] == pytest.approx(value[user])
+
+
+def test_not_a_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("not sqlite at all\n" * 100)
+    code, _, err = derive([str(junk), "-a", "browsing", "--where", "True", "--verb", "X"], capsys)
+    assert code == 1 and "not a blurr-tui store" in err
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    code, _, err = derive([str(empty), "-a", "browsing", "--where", "True", "--verb", "X"], capsys)
+    assert code == 1 and "not a blurr-tui store" in err and err.count("\n") == 1
