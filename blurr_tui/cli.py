@@ -50,9 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("logs", nargs="+", metavar="LOG", help="JSON-lines event logs, read in order")
     t.set_defaults(func=_cmd_transform)
 
+    from .derive import add_derive_parser
     from .run_cmd import add_run_parser
 
     add_run_parser(sub)
+    add_derive_parser(sub)
 
     v = sub.add_parser("validate", help="check BTS files and report every error with its line")
     v.add_argument("files", nargs="+", metavar="FILE")
