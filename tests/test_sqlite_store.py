@@ -315,10 +315,13 @@ def test_rollback_forgets_unsaved_keys(store: SqliteStore) -> None:
 
 
 def test_unknown_group_gets_a_table(store: SqliteStore) -> None:
+    store.begin()
     store.save(Key("u", "vars"), {"_identity": "u", "x": True})  # Variable without Store
     store.save(Key("u", "run_meta"), {"weird": 1})  # clashes with a fixed table name
     assert store.get(Key("u", "vars")) == {"_identity": "u", "x": True}
     assert store.table_for("run_meta") == "agg_run_meta"
+    assert store.conn.in_transaction  # creating a table did not end the batch
+    store.commit()
     assert [str(k) for k, _ in store.records("u")] == ["u/vars//", "u/run_meta//"]
     again = SqliteStore(store.conn, SPEC)
     assert again.get(Key("u", "run_meta")) == {"weird": 1}

@@ -177,16 +177,10 @@ class SqliteStore:
             t.create_index(["_lookup"], unique=True)
             t.create_index(["_identity", "_seq"])
         output = layout.store is not None and layout.store == self.streaming.output_store
-        self.db["aggregates"].upsert(
-            {
-                "aggregate": group,
-                "table_name": layout.table,
-                "kind": layout.kind,
-                "store": layout.store,
-                "is_output": int(output),
-                "fields": json.dumps(list(layout.snapshot_keys)),
-            },
-            pk="aggregate",
+        row = (group, layout.table, layout.kind, layout.store, int(output))
+        self.conn.execute(  # raw SQL: sqlite-utils' upsert would commit an open batch
+            "INSERT OR REPLACE INTO aggregates VALUES (?, ?, ?, ?, ?, ?)",
+            (*row, json.dumps(list(layout.snapshot_keys))),
         )
         ins_cols = list(cols)
         value_cols = [c.field for c in layout.columns] + ["_extra"]
