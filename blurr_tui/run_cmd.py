@@ -38,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .engine.loader import SpecError
     from .replay.headless import HeadlessRun, RunRefused
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # one message, one line, even in a log file
     try:
         job = HeadlessRun(args.spec, args.log, args.db, args.window_bts, resume=args.resume)
     except (SpecError, RunRefused) as exc:

@@ -29,6 +29,9 @@ class TransformResult:
     events_bad: int = 0
 
 
+_DECODER = json.JSONDecoder()
+
+
 @dataclass(slots=True)
 class _Group:
     identity: str
@@ -46,12 +49,16 @@ def read_groups(
     groups: dict[str, _Group] = {}
     seq = 0
     loads = json.loads
+    decode = _DECODER.decode
     for path in paths:
         with open(path, "rb") as fh:
             for line_no, raw in enumerate(fh, 1):
                 result.events_read += 1
                 try:
-                    value = loads(raw)
+                    try:
+                        value = decode(raw.decode("utf-8"))  # json.loads(bytes) minus its encoding sniffing
+                    except UnicodeDecodeError:
+                        value = loads(raw)  # UTF-16/32 logs: let json detect it, as Blurr's loads does
                     identity, time, record = engine.read(value)
                 except (ValueError, EventRejected) as exc:
                     result.events_bad += 1

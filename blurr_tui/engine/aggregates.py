@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from . import trace as T
+from .codegen import bind, compile_dimensions, compile_fields
 from .errors import EngineAbort
 from .fieldrun import (
     END,
@@ -22,6 +23,24 @@ from .keys import Key
 from .spec import AggregateKind, AggregateSpec, FieldType
 from .store import RecordStore
 from .views import make_view
+
+
+_COMPILED: dict[int, tuple[AggregateSpec, list[FieldRun], list[FieldRun], Any, Any]] = {}
+
+
+def compiled(spec: AggregateSpec) -> tuple[list[FieldRun], list[FieldRun], Any, Any]:
+    """Field runs and the generated batch functions of ``spec``, built once per spec."""
+    hit = _COMPILED.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        fields, dims = field_runs(spec)
+        hit = _COMPILED[id(spec)] = (
+            spec,
+            fields,
+            dims,
+            compile_fields(fields, spec.fqn),
+            compile_dimensions(dims, spec.fqn),
+        )
+    return hit[1], hit[2], hit[3], hit[4]
 
 
 def field_runs(spec: AggregateSpec) -> tuple[list[FieldRun], list[FieldRun]]:
@@ -55,10 +74,14 @@ class AggregateRun:
         self.spec = spec
         self.name = spec.name
         self.identity = identity
-        self.fields, self.dims = field_runs(spec)
+        self.fields, self.dims, template, dims_template = compiled(spec)
         self.types = {f.name: f.ftype for f in self.fields}
         self.values: dict[str, Any] = {f.name: f.default() for f in self.fields}
         self.view = make_view(spec.name, self.values)
+        self._template = template
+        self._dims_template = dims_template
+        self._fast: Any = None  # the generated field function bound to the namespace
+        self._fast_dims: Any = None
         self.store = stores.get(spec.store) if spec.store else None
         # A store that shows live records (the replay's) is told which record is current.
         self._touch = (
@@ -66,6 +89,11 @@ class AggregateRun:
             if getattr(self.store, "tracks_live", False)
             else None
         )
+
+    def bind(self, ns: dict[str, Any]) -> None:
+        """Use the generated batch function with ``ns`` as its globals (see codegen)."""
+        self._fast = bind(self._template, ns)
+        self._fast_dims = bind(self._dims_template, ns)
 
     # -- record bookkeeping -------------------------------------------------------------
     def reset(self) -> None:
@@ -141,7 +169,10 @@ class AggregateRun:
 
     def _run_fields(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> None:
         if tr is None:
-            eval_fields(self.fields, self.values, ns)
+            if self._fast is not None:
+                self._fast(self.values, ns)
+            else:
+                eval_fields(self.fields, self.values, ns)
         else:
             eval_fields_traced(self.fields, self.values, ns, tr.fields)
 
@@ -156,15 +187,20 @@ class DimensionalRun(AggregateRun):
     def evaluate(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> None:
         if self.spec.when is not None and not self._when(ns, tr):
             return
-        dim_values = []
-        for d in self.dims:
-            ok, value, why = eval_dimension(d, ns)
-            if not ok:
-                if tr is not None:
-                    tr.action = T.SKIPPED_DIMENSION
-                    tr.dimension_error = f"{d.name}: {why}"
+        if tr is None and self._fast_dims is not None:
+            dim_values = self._fast_dims(ns)
+            if dim_values is None:
                 return
-            dim_values.append(value)
+        else:
+            dim_values = []
+            for d in self.dims:
+                ok, value, why = eval_dimension(d, ns)
+                if not ok:
+                    if tr is not None:
+                        tr.action = T.SKIPPED_DIMENSION
+                        tr.dimension_error = f"{d.name}: {why}"
+                    return
+                dim_values.append(value)
         dim_text = tuple([str(v) for v in dim_values])
         prev = self.prev_key
         if prev is None:
@@ -185,7 +221,10 @@ class DimensionalRun(AggregateRun):
         else:
             action = T.CONTINUED
         if tr is None:
-            eval_fields(self.fields, values, ns)
+            if self._fast is not None:
+                self._fast(values, ns)
+            else:
+                eval_fields(self.fields, values, ns)
         else:
             tr.action = action
             tr.key = str(key)

@@ -22,12 +22,22 @@ _get = dict.get
 _PLAIN = frozenset((str, int, float, bool))
 
 
+_DICT_ATTRS = frozenset(dir(dict))
+
+
 class Record(dict):
-    """A JSON object whose keys read as attributes."""
+    """A JSON object whose keys read as attributes.
+
+    ``__getattribute__`` (not ``__getattr__``) so a key lookup does not first fail a normal
+    attribute lookup (an AttributeError per access); dict's own attributes still win, as in
+    Blurr (``source.items`` is the method).
+    """
 
     __slots__ = ()
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattribute__(self, name: str) -> Any:
+        if name in _DICT_ATTRS:
+            return object.__getattribute__(self, name)
         value = _get(self, name)
         if value is None:
             if name[:2] == "__" and name[-2:] == "__":

@@ -51,8 +51,9 @@ def build_namespace(imports: tuple[ImportSpec, ...]) -> tuple[dict[str, Any], st
 class StreamingEngine:
     """A loaded streaming BTS, ready to read events and start identities."""
 
-    def __init__(self, spec: StreamingSpec) -> None:
+    def __init__(self, spec: StreamingSpec, fast: bool = True) -> None:
         self.spec = spec
+        self.fast = fast  # generated per-aggregate field functions for untraced events
         self.base_ns, self.import_error = build_namespace(spec.imports)
         self._read_ns = dict(self.base_ns)
         self._identity_code = spec.identity.code if spec.identity else None
@@ -115,6 +116,9 @@ class IdentityRun:
         for agg in self.aggregates:
             self.ns[agg.name] = agg.view
         self.ns["identity"] = identity
+        if engine.fast:
+            for agg in self.aggregates:
+                agg.bind(self.ns)
         self._when = spec.when
         self.events = 0
 
