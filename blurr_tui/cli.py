@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .run_cmd import add_run_parser
 
     add_run_parser(sub)
+
+    from .replay_cmd import add_replay_parser
+
+    add_replay_parser(sub)
     add_derive_parser(sub)
 
     v = sub.add_parser("validate", help="check BTS files and report every error with its line")

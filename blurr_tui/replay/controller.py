@@ -1,0 +1,480 @@
+"""The replay controller behind the app: step, play at a rate, pause, go to, restart, export.
+
+One worker thread owns the engine (``start()``); the UI sends commands (``play``, ``pause``,
+``step``, ...) and polls :meth:`ReplayController.snapshot` at 10-20 Hz: one plain frozen
+``Snapshot`` published under a lock, never a message per event.  Without ``start()`` every
+command runs at once in the caller's thread, so tests can drive it synchronously
+(``step_now``, ``goto_now``, ``play_now``).  Knows nothing of Textual.
+"""
+
+from __future__ import annotations
+
+import gzip
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine.spec import StreamingSpec, WindowSpec
+from ..store.sqlite_store import SqliteStore
+from .ordering import is_time_ordered, time_order
+from .pipeline import Replayer, Step
+from .reader import LogLine, is_gzip, read_lines
+
+PLAYING = "playing"
+PAUSED = "paused"
+AT_END = "at-end"
+SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 50, 200, 1000, None)  # None: as fast as possible
+TRACE_ALL_UP_TO = 50.0  # ev/s: at or below this rate every event is traced
+SNAPSHOT_EVERY = 0.05  # s between snapshots while playing
+CHECKPOINT_EVERY = 1.0  # s between store checkpoints while playing
+
+
+@dataclass(frozen=True, slots=True)
+class Touched:
+    """A record the shown event went into."""
+
+    aggregate: str
+    key: str
+    action: str  # engine.trace action: new, continued, restored, split, ...
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the UI shows, as plain data."""
+
+    position: int = 0
+    total: int = 0
+    state: str = PAUSED
+    rate: float | None = 10.0
+    measured_rate: float | None = None
+    step: Step | None = None
+    step_serial: int = 0  # changes whenever ``step`` does
+    data_serial: int = 0  # changes whenever the store was checkpointed
+    run_serial: int = 0  # changes at each restart
+    bad: tuple[tuple[int, str, int], ...] = ()  # (line_no, reason, position)
+    errors: tuple[tuple[int, str, int], ...] = ()
+    touched: tuple[Touched, ...] = ()
+    counts: dict[str, int] = field(default_factory=dict)
+    window: tuple[str, tuple[dict, ...]] | None = None  # (identity, rows)
+    time_ordered: bool = True
+    error: str | None = None  # the worker failed (message), replay stopped
+
+
+def count_lines(path: str | Path) -> int:
+    """Lines in the log (a last line without newline counts), read in 1 MiB chunks."""
+    opener: Callable[..., Any] = gzip.open if is_gzip(path) else open
+    n, last = 0, b"\n"
+    with opener(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    return n + (last != b"\n")
+
+
+class ReplayController:
+    def __init__(
+        self,
+        streaming: StreamingSpec,
+        log_path: str | Path,
+        db_path: str | Path | None = None,
+        window: WindowSpec | None = None,
+    ) -> None:
+        self.streaming = streaming
+        self.window_spec = window
+        self.log_path = Path(log_path)
+        self._tmpdir: str | None = None
+        if db_path is None:
+            self._tmpdir = tempfile.mkdtemp(prefix="blurr-replay-")
+            db_path = Path(self._tmpdir) / "replay.db"
+        self.db_path = Path(db_path)
+        self.db_lock = threading.RLock()  # held while the store is swapped or checkpointed
+        self._lock = threading.Lock()  # guards _snap
+        self._queue: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
+        self._interrupt = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.total = count_lines(self.log_path)
+        self.state = PAUSED
+        self.rate: float | None = 10.0
+        self._open_run(first=True)
+        self.time_ordered = is_time_ordered(self.log_path, self.replayer.engine)
+        self._lines = self._line_iter()
+        self._snap = Snapshot(total=self.total, time_ordered=self.time_ordered)
+        self._run_serial = 0
+        self._step_serial = 0
+        self._data_serial = 0
+        self._publish(checkpoint=True)
+
+    # -- the run ------------------------------------------------------------------------------
+    def _open_run(self, first: bool = False) -> None:
+        with self.db_lock:
+            if not first:
+                self.store.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.db_path) + suffix).unlink(missing_ok=True)
+            self.store = SqliteStore(self.db_path, self.streaming, self.window_spec)
+            self.replayer = Replayer(
+                self.streaming, self.store, self.window_spec, strict_order=False
+            )
+        self.last: Step | None = None
+        self.bad: list[tuple[int, str, int]] = []  # (line_no, reason, position)
+        self.errors: list[tuple[int, str, int]] = []
+        self.window_rows: tuple[str, tuple[dict, ...]] | None = None
+        self.counts: dict[str, int] = {}
+        self._finished = False
+        self._rate_mark: tuple[float, int] | None = None
+        self.measured: float | None = None
+        self._last_checkpoint = time.monotonic()
+        if not first:
+            self._lines = self._line_iter()
+
+    def _line_iter(self) -> Iterator[LogLine]:
+        if self.time_ordered:
+            lines = read_lines(self.log_path, final=True)
+        else:
+            lines = time_order(self.log_path, self.replayer.engine)
+        self._next: LogLine | None = next(lines, None)  # read ahead: the end is known at once
+        return lines
+
+    @property
+    def position(self) -> int:
+        return self.replayer.counters.lines
+
+    def _advance(self, trace: bool) -> Step | None:
+        """One line; None at the end of the log (the run is then finished)."""
+        line = self._next
+        if line is None:
+            self._at_end()
+            return None
+        step = self.replayer.step(line, trace=trace)
+        if step.bad_reason is not None:
+            self.bad.append((line.line_no, step.bad_reason, step.index))
+        elif step.error is not None:
+            self.errors.append((line.line_no, step.error, step.index))
+        self.last = step
+        self._step_serial += 1
+        self._next = next(self._lines, None)
+        if self._next is None:
+            self._at_end()
+        return step
+
+    def _at_end(self) -> None:
+        self.state = AT_END
+        if not self._finished:
+            self._finished = True
+            with self.db_lock:
+                self.replayer.checkpoint()
+                self.replayer.finish()
+            if self.window_spec is not None and self.last is not None:
+                self._compute_window(self.last.identity)
+
+    def _checkpoint(self) -> None:
+        with self.db_lock:
+            self.replayer.checkpoint()
+            rows = self.store.conn.execute("SELECT aggregate FROM aggregates").fetchall()
+            self.counts = {r[0]: self.store.count(r[0]) for r in rows}
+        self._last_checkpoint = time.monotonic()
+        self._data_serial += 1
+
+    def _publish(self, checkpoint: bool = False) -> None:
+        if checkpoint:
+            self._checkpoint()
+        step = self.last
+        touched: tuple[Touched, ...] = ()
+        if step is not None and step.trace is not None:
+            touched = tuple(
+                Touched(a.name, a.key, a.action) for a in step.trace.aggregates if a.key
+            )
+        snap = Snapshot(
+            position=self.position,
+            total=max(self.total, self.position),
+            state=self.state,
+            rate=self.rate,
+            measured_rate=self.measured,
+            step=step,
+            step_serial=self._step_serial,
+            data_serial=self._data_serial,
+            run_serial=self._run_serial,
+            bad=tuple(self.bad),
+            errors=tuple(self.errors),
+            touched=touched,
+            counts=dict(self.counts),
+            window=self.window_rows,
+            time_ordered=self.time_ordered,
+        )
+        with self._lock:
+            self._snap = snap
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._snap
+
+    # -- synchronous operations (the worker thread runs these) -------------------------------
+    def step_now(self, n: int = 1) -> None:
+        if self.state == PLAYING:
+            self.state = PAUSED
+        for i in range(n):
+            if self.state == AT_END or self._advance(trace=i == n - 1) is None:
+                break
+        self._publish(checkpoint=True)
+
+    def restart_now(self) -> None:
+        self._open_run()
+        self.state = PAUSED
+        self._run_serial += 1
+        self._step_serial += 1
+        self._publish(checkpoint=True)
+
+    def goto_now(self, n: int) -> None:
+        n = max(0, n)
+        if n == self.position and self.last is not None and self.last.trace is not None:
+            return
+        if n <= self.position:
+            self._open_run()
+            self._run_serial += 1
+        self.state = PAUSED
+        while self.position < n - 1:
+            if self._advance(trace=False) is None:
+                break
+        if self.position < n:
+            self._advance(trace=True)
+        self._step_serial += 1
+        self._publish(checkpoint=True)
+
+    def set_rate_now(self, rate: float | None) -> None:
+        self.rate = rate
+        self._rate_mark = None
+        self._next_due = time.monotonic()
+        self._publish()
+
+    def play_now(self, max_events: int | None = None) -> None:
+        """Play (in this thread) until the end, an interrupt or ``max_events``."""
+        if self.state == AT_END:
+            return
+        self.state = PLAYING
+        self._next_due = time.monotonic()
+        self._rate_mark = (time.monotonic(), self.position)
+        start = self.position
+        while self.state == PLAYING:
+            self._play_chunk()
+            if max_events is not None and self.position - start >= max_events:
+                self.state = PAUSED
+        self._publish(checkpoint=True)
+
+    def _play_chunk(self) -> None:
+        """About SNAPSHOT_EVERY seconds of playing, then one snapshot."""
+        now = time.monotonic
+        t_end = now() + SNAPSHOT_EVERY
+        rate, interrupt = self.rate, self._interrupt
+        advance = self._advance
+        while True:
+            if rate is None:
+                traced = now() >= t_end
+            else:
+                delay = self._next_due - now()
+                if delay > 0:
+                    if delay > t_end - now():
+                        if interrupt.wait(max(0.0, t_end - now())):
+                            break
+                        break
+                    if interrupt.wait(delay):
+                        break
+                self._next_due = max(self._next_due, now() - 0.2) + 1.0 / rate
+                traced = rate <= TRACE_ALL_UP_TO or now() >= t_end
+            if advance(traced) is None or self.state == AT_END:
+                break
+            if traced and (rate is None or now() >= t_end):
+                break
+            if interrupt.is_set():
+                break
+        t = now()
+        if self._rate_mark is not None and t - self._rate_mark[0] >= 0.25:
+            self.measured = (self.position - self._rate_mark[1]) / (t - self._rate_mark[0])
+            self._rate_mark = (t, self.position)
+        checkpoint = self.state != PLAYING or t - self._last_checkpoint >= CHECKPOINT_EVERY
+        self._publish(checkpoint=checkpoint)
+
+    def pause_now(self) -> None:
+        if self.state == PLAYING:
+            self.state = PAUSED
+        self._publish(checkpoint=True)
+
+    def _compute_window(self, identity: str | None) -> None:
+        if self.window_spec is None or identity is None:
+            return
+        with self.db_lock:
+            if self._finished:
+                rows = self.store.window_rows(identity)
+            else:
+                rows = self.replayer.window_rows(identity)
+        self.window_rows = (identity, tuple(rows))
+
+    def window_now(self, identity: str | None = None) -> None:
+        if identity is None and self.last is not None:
+            identity = self.last.identity
+        self._compute_window(identity)
+        self._publish()
+
+    def export_now(self, path: str | Path) -> dict[str, int]:
+        """Checkpoint, then copy the database to ``path``; returns rows per table."""
+        self._checkpoint()
+        with self.db_lock:
+            self.store.backup_to(path)
+        import sqlite3
+
+        conn = sqlite3.connect(str(path))
+        try:
+            names = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                )
+            ]
+            return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+        finally:
+            conn.close()
+
+    # -- the worker thread ---------------------------------------------------------------------
+    def submit(self, fn: Callable[[], Any]) -> Future:
+        """Run ``fn`` in the worker (at once in this thread when no worker runs)."""
+        fut: Future = Future()
+        if self._thread is None or not self._thread.is_alive():
+            try:
+                fut.set_result(fn())
+            except Exception as exc:  # noqa: BLE001
+                fut.set_exception(exc)
+            return fut
+        self._queue.put((fn, fut))
+        self._interrupt.set()
+        return fut
+
+    def play(self, rate: float | None | bool = False) -> Future:
+        if rate is not False:
+            self.submit(lambda: self.set_rate_now(rate))  # type: ignore[arg-type]
+        if self._thread is None:  # synchronous: play to the end
+            return self.submit(self.play_now)
+        return self.submit(self._start_playing)
+
+    def _start_playing(self) -> None:
+        if self.state != AT_END:
+            self.state = PLAYING
+            self._next_due = time.monotonic()
+            self._rate_mark = (time.monotonic(), self.position)
+            self._publish()
+
+    def pause(self) -> Future:
+        return self.submit(self.pause_now)
+
+    def toggle(self) -> Future:
+        return self.pause() if self.state == PLAYING else self.play()
+
+    def step(self, n: int = 1) -> Future:
+        return self.submit(lambda: self.step_now(n))
+
+    def goto(self, n: int) -> Future:
+        return self.submit(lambda: self.goto_now(n))
+
+    def restart(self) -> Future:
+        return self.submit(self.restart_now)
+
+    def set_rate(self, rate: float | None) -> Future:
+        return self.submit(lambda: self.set_rate_now(rate))
+
+    def compute_window(self, identity: str | None = None) -> Future:
+        return self.submit(lambda: self.window_now(identity))
+
+    def export(self, path: str | Path) -> Future:
+        return self.submit(lambda: self.export_now(path))
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="blurr-replay", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._interrupt.clear()
+            while True:
+                try:
+                    fn, fut = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if not fut.set_running_or_notify_cancel():
+                    continue
+                try:
+                    fut.set_result(fn())
+                except Exception as exc:  # noqa: BLE001 - reported through the future
+                    fut.set_exception(exc)
+            if self._stop.is_set():
+                break
+            if self.state == PLAYING:
+                try:
+                    self._play_chunk()
+                except Exception as exc:  # noqa: BLE001
+                    self.state = PAUSED
+                    self._publish()
+                    with self._lock:
+                        self._snap = _with_error(self._snap, f"{type(exc).__name__}: {exc}")
+            else:
+                self._interrupt.wait(0.1)
+
+    def close(self) -> None:
+        """Stop the worker (never waits long) and remove the temporary database."""
+        self._stop.set()
+        self._interrupt.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+        with self.db_lock:
+            try:
+                self.store.close()
+            except Exception:  # noqa: BLE001
+                pass
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+    # -- reads for the UI (any thread) ---------------------------------------------------------
+    def count(self, aggregate: str, identity: str | None = None) -> int:
+        with self.db_lock:
+            return self.store.count(aggregate, identity)
+
+    def page(
+        self, aggregate: str, offset: int, limit: int, identity: str | None = None
+    ) -> list[tuple[str, dict]]:
+        with self.db_lock:
+            return self.store.page(aggregate, offset, limit, identity)
+
+    def row_index(self, aggregate: str, key: str, identity: str | None = None) -> int | None:
+        """The row (0-based, first-save order) of ``key`` in ``aggregate``'s table."""
+        with self.db_lock:
+            table = self.store.table_for(aggregate).replace('"', '""')
+            sql = f'SELECT _seq FROM "{table}" WHERE _key = ?'
+            row = self.store.conn.execute(sql, (key,)).fetchone()
+            if row is None:
+                return None
+            sql = f'SELECT count(*) FROM "{table}" WHERE _seq < ?'
+            args: tuple = (row[0],)
+            if identity is not None:
+                sql += " AND _identity = ?"
+                args += (identity,)
+            return self.store.conn.execute(sql, args).fetchone()[0]
+
+    def aggregates(self) -> list[str]:
+        """Aggregates with a table, in spec order."""
+        with self.db_lock:
+            rows = self.store.conn.execute("SELECT aggregate FROM aggregates").fetchall()
+        have = {r[0] for r in rows}
+        names = [a.name for a in self.streaming.aggregates if a.name in have]
+        return names + sorted(have - set(names))
+
+
+def _with_error(snap: Snapshot, message: str) -> Snapshot:
+    from dataclasses import replace
+
+    return replace(snap, error=message)

@@ -1,0 +1,29 @@
+"""``blurr-tui replay SPEC LOG``: open the interactive replay app."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_replay_parser(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("replay", help="step through a log in the interactive app")
+    r.add_argument("spec", metavar="SPEC", help="streaming BTS (YAML)")
+    r.add_argument("log", metavar="LOG", help="JSON-lines event log (plain or gzip)")
+    r.add_argument("--window-bts", metavar="W", help="window BTS (YAML)")
+    r.add_argument("--db", metavar="PATH", help="SQLite database to write (default: temporary)")
+    r.add_argument("--debug", action="store_true")
+    r.set_defaults(func=cmd_replay)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .engine.loader import SpecError
+    from .tui.app import make_app
+
+    try:
+        app = make_app(args.spec, args.log, args.window_bts, args.db)
+    except (SpecError, FileExistsError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    app.run()
+    return 0

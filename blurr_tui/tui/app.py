@@ -1,0 +1,71 @@
+"""The replay app: ``BlurrApp(controller)`` and the ``make_app`` factory (CLI and tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from blurr_tui.engine.loader import load_streaming_file, load_window_file
+from blurr_tui.replay.controller import ReplayController
+from blurr_tui.tui.screens.replay import ReplayScreen
+
+PALETTE: list[tuple[str, str, str]] = [
+    ("Play / pause", "Start or stop playing the log", "toggle_play"),
+    ("Step", "Apply the next event with its trace", "step(1)"),
+    ("Step 10", "Apply the next ten events", "step(10)"),
+    ("Faster", "Next speed up (… 1000 ev/s, max)", "speed(1)"),
+    ("Slower", "Next speed down (1 ev/s …)", "speed(-1)"),
+    ("Restart", "Replay from the first line", "restart"),
+    ("Go to event", "Jump to event N", "goto"),
+    ("Filter by identity", "Show one identity's records", "filter"),
+    ("Follow identity", "Filter to the current event's identity", "follow"),
+    ("Window rows", "Compute the window rows of the current identity", "window"),
+    ("Export database", "Write a SQLite copy of the records so far", "export"),
+    ("Keys", "Show the help screen", "help"),
+]
+
+
+class BlurrApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "blurr-tui replay"
+
+    def __init__(self, controller: ReplayController, *, start_worker: bool = True) -> None:
+        super().__init__()
+        self.controller = controller
+        self.start_worker = start_worker
+        self.sub_title = f"{controller.streaming.path} · {controller.log_path}"
+
+    def on_mount(self) -> None:
+        if self.start_worker:
+            self.controller.start()
+        self.push_screen(ReplayScreen(self.controller))
+
+    def on_unmount(self) -> None:
+        self.controller.close()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, ReplayScreen):
+            for title, help_text, action in PALETTE:
+                yield SystemCommand(
+                    title,
+                    help_text,
+                    lambda a=action: screen.run_action(a),  # type: ignore[misc]
+                )
+
+
+def make_app(
+    spec_path: str | Path,
+    log_path: str | Path,
+    window_path: str | Path | None = None,
+    db_path: str | Path | None = None,
+) -> BlurrApp:
+    """Load the specs and build the app (raises SpecError / FileExistsError / OSError)."""
+    streaming = load_streaming_file(spec_path)
+    window = load_window_file(window_path) if window_path is not None else None
+    if db_path is not None and Path(db_path).exists() and Path(db_path).stat().st_size:
+        raise FileExistsError(f"{db_path} exists: replay writes a fresh database; pick a new path")
+    return BlurrApp(ReplayController(streaming, log_path, db_path, window))

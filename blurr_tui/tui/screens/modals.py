@@ -1,0 +1,82 @@
+"""Small modal screens: a one-line input (go to, filter, export) and the key help."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+HELP_KEYS: list[tuple[str, str]] = [
+    ("space", "play / pause"),
+    ("n, →", "step one event"),
+    ("shift+→", "step ten events"),
+    ("+ / -", "speed: 1, 2, 5, 10, 50, 200, 1000 ev/s, max"),
+    ("r", "restart from the first line"),
+    ("g", "go to event N"),
+    ("/", "filter records by identity (empty clears)"),
+    ("f", "follow the current event's identity"),
+    ("w", "window rows of the current identity (with a window BTS)"),
+    ("e", "export the database (SQLite backup)"),
+    ("enter", "on the Errors tab: jump to that line"),
+    ("ctrl+p", "command palette"),
+    ("?", "this help"),
+    ("q", "quit"),
+]
+
+
+class InputModal(ModalScreen[str | None]):
+    """Asks for one value; Enter returns it, Escape returns None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "", note: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="modal-box"):
+            yield Label(self.title_text, id="modal-title")
+            yield Input(value=self.value, placeholder=self.placeholder, id="modal-input")
+            if self.note:
+                yield Label(self.note, id="modal-note")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys of the replay screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        text.append("blurr-tui replay — keys\n\n", "bold")
+        for key, what in HELP_KEYS:
+            text.append(f"{key:>10}  ", "bold cyan")
+            text.append(what + "\n")
+        text.append("\nPanes: event JSON and its per-field trace (When, Value, old → new) on the")
+        text.append("\nleft; one tab per aggregate on the right. Rows the event touched are")
+        text.append("\nhighlighted, new records are marked ●.  Escape closes this help.")
+        with Vertical(id="help-box"):
+            yield Static(text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,142 @@
+"""Turns controller snapshots into pane updates, touching a pane only when its data changed."""
+
+from __future__ import annotations
+
+from blurr_tui.replay.controller import PLAYING, ReplayController, Snapshot
+from blurr_tui.tui.widgets import EventView, RecordTable, TraceView, TransportBar
+from blurr_tui.tui.widgets.row_source import ListRowSource
+
+PROBLEM_COLUMNS = ["line", "kind", "reason", "event #"]
+
+
+def problems_source(rows: tuple[tuple[int, str, str, int], ...]) -> ListRowSource:
+    return ListRowSource(PROBLEM_COLUMNS, list(rows))
+
+
+def window_source(window: tuple[str, tuple[dict, ...]] | None) -> ListRowSource:
+    if window is None:
+        return ListRowSource(["identity", "(press w for the current identity's window rows)"])
+    identity, rows = window
+    cols: list[str] = []
+    for row in rows:
+        cols += [k for k in row if k not in cols]
+    data = [(identity, *(row.get(c) for c in cols)) for row in rows]
+    return ListRowSource(["identity", *cols], data)
+
+
+class PaneUpdater:
+    def __init__(
+        self,
+        controller: ReplayController,
+        transport: TransportBar,
+        event: EventView,
+        trace: TraceView,
+        tables: dict[str, RecordTable],
+        errors: RecordTable,
+        window: RecordTable | None,
+    ) -> None:
+        self.controller = controller
+        self.transport = transport
+        self.event = event
+        self.trace = trace
+        self.tables = tables
+        self.errors = errors
+        self.window = window
+        self._step_key: tuple[int, int] | None = None
+        self._data_key: tuple | None = None
+        self._problems = -1
+        self._window: object = None
+
+    def force_tables(self) -> None:
+        self._data_key = None
+
+    def update(self, snap: Snapshot, identity: str | None) -> None:
+        step = snap.step
+        self.transport.update_state(
+            state=snap.state,
+            position=snap.position,
+            total=snap.total,
+            event_time=step.time if step is not None else None,
+            identity=step.identity if step is not None else None,
+            speed=snap.rate,
+            measured_rate=snap.measured_rate,
+            bad_lines=len(snap.bad),
+            errors=len(snap.errors),
+        )
+        step_key = (snap.run_serial, snap.step_serial)
+        if step_key != self._step_key:
+            self._step_key = step_key
+            self._show_step(snap)
+        data_key = (snap.run_serial, snap.data_serial, snap.step_serial, identity)
+        if data_key != self._data_key:
+            self._data_key = data_key
+            self._refresh_tables(snap, identity)
+        n = len(snap.bad) + len(snap.errors)
+        if n != self._problems:
+            self._problems = n
+            rows = [(ln, "bad line", why, pos) for ln, why, pos in snap.bad]
+            rows += [(ln, "error", why, pos) for ln, why, pos in snap.errors]
+            rows.sort(key=lambda r: r[3])
+            self.errors.set_source(problems_source(tuple(rows)))
+            self.errors.border_title = f"Bad lines {len(snap.bad)} · errors {len(snap.errors)}"
+        if self.window is not None and snap.window is not self._window:
+            self._window = snap.window
+            self.window.set_source(window_source(snap.window))
+            if snap.window is not None:
+                self.window.border_title = f"Window rows of {snap.window[0]}"
+
+    def _show_step(self, snap: Snapshot) -> None:
+        step = snap.step
+        if step is None:
+            self.event.show_message("No event yet: n steps, space plays, ? shows the keys.")
+            self.event.remove_class("-bad-line")
+            self.trace.show_trace(None, "")
+            self.event.border_title = "Event"
+            return
+        line = step.line
+        self.event.border_title = f"Event {step.index:,} · line {line.line_no:,}"
+        if step.bad_reason is not None:
+            raw = line.raw.decode("utf-8", "backslashreplace")
+            self.event.show_bad_line(raw, step.bad_reason, line_no=line.line_no, offset=line.offset)
+            self.event.add_class("-bad-line")
+            self.trace.show_trace(None, "bad line: skipped, no trace")
+            return
+        self.event.remove_class("-bad-line")
+        self.event.show_event(step.event or line.value, line_no=line.line_no, offset=line.offset)  # type: ignore[arg-type]
+        if step.error is not None:
+            self.trace.show_trace(step.trace, f"error (Blurr would stop here): {step.error}")
+        elif step.trace is None:
+            note = "playing at full speed: traces are kept for the last event of each frame"
+            if snap.state != PLAYING:
+                note = "not traced (played at full speed): n steps with a trace"
+            self.trace.show_trace(None, note)
+        else:
+            self.trace.show_trace(step.trace)
+
+    def _refresh_tables(self, snap: Snapshot, identity: str | None) -> None:
+        touched: dict[str, list] = {}
+        for t in snap.touched:
+            touched.setdefault(t.aggregate, []).append(t)
+        step_identity = snap.step.identity if snap.step is not None else None
+        if identity is not None and step_identity != identity:
+            touched = {}  # the touched rows are filtered out
+        for agg, table in self.tables.items():
+            table.refresh_data()
+            marks: set[int] = set()
+            new: set[int] = set()
+            for t in touched.get(agg, ()):
+                idx = self.controller.row_index(agg, t.key, identity)
+                if idx is None:
+                    continue
+                marks.add(idx)
+                if t.action == "new":
+                    new.add(idx)
+            table.highlight_rows = marks
+            table.new_rows = new
+            if marks:
+                table.scroll_to_row(min(marks))
+            count = snap.counts.get(agg)
+            sub = f"{count:,} records" if count is not None else ""
+            if identity is not None:
+                sub = f"{table.row_count:,} of {sub}"
+            table.border_subtitle = sub

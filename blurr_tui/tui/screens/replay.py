@@ -1,0 +1,251 @@
+"""The replay screen: transport bar, event + trace on the left, record tabs on the right.
+
+The screen polls the controller's snapshot at 20 Hz (``self.set_interval`` on the screen)
+and repaints a pane only when what it shows changed.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from blurr_tui.replay.controller import AT_END, PLAYING, SPEEDS, ReplayController, Snapshot
+from blurr_tui.tui.screens.modals import HelpScreen, InputModal
+from blurr_tui.tui.screens.panes import PaneUpdater, problems_source, window_source
+from blurr_tui.tui.sources import SqliteRowSource
+from blurr_tui.tui.widgets import EventView, RecordTable, TraceView, TransportBar
+
+POLL_HZ = 20
+DEFAULT_EXPORT = "./blurr-export.db"
+
+
+def tab_id(aggregate: str) -> str:
+    return "agg-" + "".join(c if c.isalnum() else "_" for c in aggregate)
+
+
+class ReplayScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_play", "Play/Pause", priority=True),
+        Binding("n", "step(1)", "Step"),
+        Binding("right", "step(1)", "Step", show=False, priority=True),
+        Binding("shift+right", "step(10)", "Step 10", show=False, priority=True),
+        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
+        Binding("minus", "speed(-1)", "Slower", key_display="-"),
+        Binding("r", "restart", "Restart"),
+        Binding("g", "goto", "Go to"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("f", "follow", "Follow"),
+        Binding("w", "window", "Window", show=False),
+        Binding("e", "export", "Export"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, controller: ReplayController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.aggregates = controller.aggregates()
+        self.sources = {a: SqliteRowSource(controller, a) for a in self.aggregates}
+        self.identity_filter: str | None = None
+        self.follow = False
+        self._pending: list[tuple[str, Future]] = []
+        self.panes: PaneUpdater | None = None
+        self._shown_state = ""
+        self._rate: float | None | bool = False  # False: not chosen here yet
+
+    def compose(self) -> ComposeResult:
+        yield TransportBar(id="transport")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield EventView(id="event")
+                yield TraceView(id="trace")
+            with TabbedContent(id="tabs"):
+                for agg in self.aggregates:
+                    with TabPane(agg, id=tab_id(agg)):
+                        yield RecordTable(self.sources[agg], fixed_columns=1, id=tab_id(agg) + "-t")
+                with TabPane("Errors", id="errors"):
+                    yield RecordTable(problems_source(()), id="errors-table")
+                if self.controller.window_spec is not None:
+                    with TabPane("Window", id="window"):
+                        yield RecordTable(window_source(None), id="window-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#event", EventView).border_title = "Event"
+        self.query_one("#trace", TraceView).border_title = "Trace"
+        tables = {a: self.query_one(f"#{tab_id(a)}-t", RecordTable) for a in self.aggregates}
+        window = (
+            self.query("#window-table").first(RecordTable) if self.query("#window-table") else None
+        )
+        self.panes = PaneUpdater(
+            self.controller,
+            self.query_one(TransportBar),
+            self.query_one("#event", EventView),
+            self.query_one("#trace", TraceView),
+            tables,
+            self.query_one("#errors-table", RecordTable),
+            window,
+        )
+        self._set_titles()
+        self.poll()
+        self.set_interval(1 / POLL_HZ, self.poll)
+
+    # -- polling ------------------------------------------------------------------------
+    def poll(self) -> None:
+        if self.panes is None:
+            return
+        snap = self.controller.snapshot()
+        if self.follow and snap.step is not None and snap.step.identity is not None:
+            if snap.step.identity != self.identity_filter:
+                self.set_identity_filter(snap.step.identity)
+        self.panes.update(snap, self.identity_filter)
+        self._check_pending()
+        if snap.state != self._shown_state:
+            self._shown_state = snap.state
+            self.refresh_bindings()
+
+    def _check_pending(self) -> None:
+        still = []
+        for what, fut in self._pending:
+            if not fut.done():
+                still.append((what, fut))
+                continue
+            exc = fut.exception()
+            if exc is not None:
+                self.notify(f"{what} failed: {exc}", severity="error", timeout=8)
+            elif what.startswith("export "):
+                counts = fut.result()
+                tables = ", ".join(f"{t} {n:,}" for t, n in counts.items())
+                self.notify(f"Wrote {what[7:]}: {tables}", title="Exported", timeout=10)
+        self._pending = still
+
+    def _track(self, what: str, fut: Future) -> None:
+        self._pending.append((what, fut))
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.controller.snapshot()
+
+    # -- actions --------------------------------------------------------------------------
+    def action_toggle_play(self) -> None:
+        snap = self.snapshot
+        if snap.state == PLAYING:
+            self._track("pause", self.controller.pause())
+        elif snap.state != AT_END:
+            self._track("play", self.controller.play())
+        else:
+            self.notify("At the end of the log: r restarts, g goes to an event.")
+
+    def action_step(self, n: int) -> None:
+        self._track("step", self.controller.step(n))
+
+    def action_speed(self, delta: int) -> None:
+        rate = self._rate if self._rate is not False else self.snapshot.rate
+        i = SPEEDS.index(rate) if rate in SPEEDS else SPEEDS.index(10)
+        new = SPEEDS[max(0, min(len(SPEEDS) - 1, i + delta))]
+        self._rate = new  # keys pressed before the worker answers add up
+        self._track("speed", self.controller.set_rate(new))
+
+    def action_restart(self) -> None:
+        self._track("restart", self.controller.restart())
+
+    def action_goto(self) -> None:
+        snap = self.snapshot
+
+        def done(value: str | None) -> None:
+            if value is None or not value.strip():
+                return
+            try:
+                n = int(value.strip().replace(",", "").replace("_", ""))
+            except ValueError:
+                self.notify(f"not a number: {value!r}", severity="warning")
+                return
+            self.goto(n)
+
+        note = f"1 … {snap.total:,}; going back replays from the start"
+        self.app.push_screen(InputModal("Go to event N", "", str(snap.position), note), done)
+
+    def goto(self, n: int) -> None:
+        self._track("go to", self.controller.goto(n))
+
+    def action_filter(self) -> None:
+        def done(value: str | None) -> None:
+            if value is None:
+                return
+            self.follow = False
+            self.set_identity_filter(value.strip() or None)
+
+        current = self.identity_filter or ""
+        self.app.push_screen(
+            InputModal("Filter records by identity", current, "identity (empty clears)"), done
+        )
+
+    def set_identity_filter(self, identity: str | None) -> None:
+        self.identity_filter = identity
+        for src in self.sources.values():
+            src.identity = identity
+        self._set_titles()
+        if self.panes is not None:
+            self.panes.force_tables()
+            self.panes.update(self.snapshot, identity)
+
+    def _set_titles(self) -> None:
+        for agg in self.aggregates:
+            table = self.query_one(f"#{tab_id(agg)}-t", RecordTable)
+            title = agg
+            if self.identity_filter is not None:
+                title += f"  identity = {self.identity_filter}"
+                if self.follow:
+                    title += " (follow)"
+            table.border_title = title
+
+    def action_follow(self) -> None:
+        self.follow = not self.follow
+        if not self.follow:
+            self.set_identity_filter(None)
+        else:
+            step = self.snapshot.step
+            self.set_identity_filter(step.identity if step is not None else None)
+        self.notify("Following the current identity" if self.follow else "Follow off")
+
+    def action_window(self) -> None:
+        if self.controller.window_spec is None:
+            self.notify("No window BTS given (--window-bts)", severity="warning")
+            return
+        self._track("window", self.controller.compute_window(self.identity_filter))
+        self.query_one("#tabs", TabbedContent).active = "window"
+
+    def action_export(self) -> None:
+        def done(value: str | None) -> None:
+            if value and value.strip():
+                path = value.strip()
+                self._track(f"export {path}", self.controller.export(path))
+
+        self.app.push_screen(
+            InputModal("Export the database to", DEFAULT_EXPORT, "path of a SQLite file"), done
+        )
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.app.exit()
+
+    def on_record_table_row_selected(self, event: RecordTable.RowSelected) -> None:
+        if event.table.id == "errors-table" and event.row is not None:
+            position = event.row[-1]
+            self.goto(int(position))
+            self.notify(f"Going to line {event.row[0]}")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "step" and self.snapshot.state == AT_END:
+            return None  # shown dimmed
+        if action == "window" and self.controller.window_spec is None:
+            return False
+        return True
