@@ -259,11 +259,6 @@ def test_spec_error_is_one_line_wide_terminal(tmp_path: Path) -> None:
     assert "Blurr:Transform:Nope" in msg[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run_cmd prints errors through rich Console(stderr=True), which hard-wraps at 80 "
-    "columns when stderr is not a terminal: a long one-line error becomes several lines",
-)
 def test_spec_error_is_one_line(tmp_path: Path) -> None:
     spec = _bad_type_spec(tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
