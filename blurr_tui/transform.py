@@ -87,9 +87,13 @@ def _stores(spec: StreamingSpec) -> dict[str, MemoryStore]:
 
 
 def transform(
-    streaming: StreamingSpec, window: WindowSpec | None, paths: list[str], result: TransformResult
+    streaming: StreamingSpec,
+    window: WindowSpec | None,
+    paths: list[str],
+    result: TransformResult,
+    fast: bool = True,
 ) -> list[str]:
-    engine = StreamingEngine(streaming)
+    engine = StreamingEngine(streaming, fast=fast)
     win = WindowTransform(streaming, window) if window is not None else None
     groups = read_groups(engine, paths, result)
     rows_out: list[list] = []
@@ -144,7 +148,7 @@ def run_transform(
         for p in log_paths:
             if not Path(p).is_file():
                 raise SpecError(f"{p}: no such event log")
-        result.stdout_lines = transform(streaming, window, log_paths, result)
+        result.stdout_lines = transform(streaming, window, log_paths, result, fast)
     except SpecError as exc:
         result.exit_code = 1
         result.stdout_lines = []
