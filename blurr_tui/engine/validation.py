@@ -9,16 +9,22 @@ unknown aggregate fields, bad window sources and types, duplicates, bad store re
 from __future__ import annotations
 
 import ast
-import builtins
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from blurr_tui.engine.exprnames import (
+    Scope,
+    aggregate_table,
+    import_names,
+    name_problems,
+)
+from blurr_tui.engine.exprnames import lower as _lower
+from blurr_tui.engine.validation_window import STREAMING, WindowChecks
 from blurr_tui.engine.yamlpos import PosDict, YamlPositionError, line_of, load_yaml_with_lines
 
-STREAMING = "blurr:transform:streaming"
 WINDOW = "blurr:transform:window"
 AGGREGATE_TYPES = frozenset(
     f"blurr:aggregate:{k}" for k in ("identity", "block", "activity", "variable", "window", "label")
@@ -27,7 +33,6 @@ STORE_TYPES = frozenset({"blurr:store:memory", "blurr:store:dynamo"})
 FIELD_TYPES = frozenset({"integer", "float", "string", "boolean", "datetime", "map", "list", "set"})
 KNOWN_TYPES = frozenset({STREAMING, WINDOW, "anchor", "day", "hour", "count"})
 KNOWN_TYPES |= AGGREGATE_TYPES | STORE_TYPES | FIELD_TYPES
-TIME_AGGREGATES = frozenset({"blurr:aggregate:block", "blurr:aggregate:activity"})
 VERSION = "2018-03-01"
 CRASH = "(Blurr 0.4.1 crashes on it)"
 
@@ -96,226 +101,13 @@ class FileReport:
         return not self.issues
 
 
-def _lower(value: object) -> str:
-    return value.lower() if isinstance(value, str) else ""
-
-
 def _describe(value: object) -> str:
     if isinstance(value, dict | list):
         return "a mapping" if isinstance(value, dict) else "a list"
     return "null" if value is None else f"a {type(value).__name__} ({str(value)[:40]!r})"
 
 
-def aggregate_table(doc: object) -> dict[str, AggInfo]:
-    """Name → :class:`AggInfo` for the aggregates of a parsed BTS (tolerant of junk)."""
-    table: dict[str, AggInfo] = {}
-    aggs = doc.get("Aggregates") if isinstance(doc, dict) else None
-    for agg in aggs if isinstance(aggs, list) else ():
-        if not isinstance(agg, dict) or not isinstance(agg.get("Name"), str):
-            continue
-        kind = _lower(agg.get("Type"))
-        names = {"_identity"} | ({"_start_time", "_end_time"} if kind in TIME_AGGREGATES else set())
-        for key in ("Fields", "Dimensions"):
-            items = agg.get(key)
-            for item in items if isinstance(items, list) else ():
-                if isinstance(item, dict) and isinstance(item.get("Name"), str):
-                    names.add(item["Name"])
-        table.setdefault(agg["Name"], AggInfo(agg["Name"], kind, frozenset(names)))
-    return table
-
-
-# -- expressions -------------------------------------------------------------------------------
-BUILTIN_NAMES = frozenset(dir(builtins))
-
-
-@dataclass(frozen=True, slots=True)
-class AggInfo:
-    name: str
-    kind: str  # lower-cased Type
-    fields: frozenset[str]  # declared fields, dimensions and injected internal fields
-
-
-@dataclass(slots=True)
-class Scope:
-    """What an expression may name: where it is, and which aggregates/fields exist."""
-
-    imports: frozenset[str]
-    star_import: bool
-    aggs: dict[str, AggInfo]
-    extra: set[str] = field(default_factory=set)
-    where: str = "top"
-    stream: tuple[str, dict[str, AggInfo]] | None = None
-    stream_names: frozenset[str] = frozenset()
-    anchor_fields: frozenset[str] | None = None
-    source_fields: frozenset[str] | None = None
-    source_label: str = ""
-
-    def derive(self, extra: Iterable[str] = (), aggs: dict | None = None, where: str = "") -> Scope:
-        return replace(
-            self,
-            extra=self.extra | set(extra),
-            aggs=self.aggs if aggs is None else aggs,
-            where=where or self.where,
-        )
-
-    def defined(self) -> frozenset[str]:
-        streams = {self.stream[0]} if self.stream else self.stream_names
-        return BUILTIN_NAMES | self.imports | set(self.aggs) | self.extra | streams
-
-
-def import_names(module: str, identifiers: Sequence[object]) -> tuple[set[str], str | None]:
-    """Names bound by one ``Import`` entry, or an error message."""
-    items = [str(x) for x in identifiers]
-    statement = f"from {module} import {','.join(items)}" if items else f"import {module}"
-    try:
-        body = ast.parse(statement).body
-    except SyntaxError:
-        return set(), f"`{statement}` is not a valid Python import statement."
-    names: set[str] = set()
-    for node in body:
-        if not isinstance(node, ast.Import | ast.ImportFrom):
-            return set(), f"`{statement}` is not a plain Python import statement."
-        names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
-    return names, None
-
-
-def _chain(node: ast.expr) -> tuple[list[str], ast.Name] | None:
-    """``a.b['c'].d`` → (['a', 'b', 'c', 'd'], Name a); None if not such a chain."""
-    parts: list[str] = []
-    while True:
-        if isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        elif (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.slice, ast.Constant)
-            and isinstance(node.slice.value, str)
-        ):
-            parts.append(node.slice.value)
-            node = node.value
-        elif isinstance(node, ast.Name):
-            parts.append(node.id)
-            return parts[::-1], node
-        else:
-            return None
-
-
-def _targets(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-
-
-class _Analyzer:
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
-        self.defined = set(scope.defined())
-        self.undefined: dict[str, None] = {}
-        self.problems: list[str] = []
-
-    def visit(self, node: ast.AST, bound: frozenset[str]) -> None:
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load) and node.id not in bound | self.defined:
-                self.undefined[node.id] = None
-            return
-        if isinstance(node, ast.Attribute | ast.Subscript) and (found := _chain(node)):
-            parts, base = found
-            if base.id not in bound:
-                self.check_chain(parts)
-            self.visit(base, bound)
-            return
-        if isinstance(node, ast.Lambda):
-            a = node.args
-            params = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs}
-            params |= {x.arg for x in (a.vararg, a.kwarg) if x}
-            for default in a.defaults + [d for d in a.kw_defaults if d]:
-                self.visit(default, bound)
-            self.visit(node.body, bound | params)
-            return
-        if isinstance(node, _COMPREHENSIONS):
-            inner = bound
-            for gen in node.generators:
-                self.visit(gen.iter, inner)
-                inner = inner | _targets(gen.target)
-                for condition in gen.ifs:
-                    self.visit(condition, inner)
-            for part in (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,):
-                self.visit(part, inner)
-            return
-        if isinstance(node, ast.NamedExpr):
-            self.defined.add(node.target.id)
-        for child in ast.iter_child_nodes(node):
-            self.visit(child, bound)
-
-    def check_chain(self, parts: list[str]) -> None:
-        head, rest = parts[0], [p for p in parts[1:3] if not p.startswith(("__", "run_"))]
-        s = self.scope
-        if not rest or len(rest) < len(parts[1:3]):
-            return
-        if head in ("source", "time", "identity") and head in s.extra:
-            if head == "source" and s.source_fields is not None and rest[0] not in s.source_fields:
-                self.problems.append(
-                    f"`source.{rest[0]}`: `{rest[0]}` is not a field of the "
-                    f"Source aggregate `{s.source_label}`"
-                )
-        elif head == "anchor" and "anchor" in s.extra:
-            if s.anchor_fields is not None and rest[0] not in s.anchor_fields:
-                self.problems.append(f"`anchor` has no field `{rest[0]}`")
-        elif head in s.aggs:
-            if rest[0] not in s.aggs[head].fields:
-                self.problems.append(
-                    f"`{head}` has no field `{rest[0]}` ({rest[0]} not defined in {head})"
-                )
-        elif s.stream is not None and head == s.stream[0]:
-            found = s.stream[1].get(rest[0])
-            if found is None:
-                self.problems.append(f"the streaming BTS `{head}` has no aggregate `{rest[0]}`")
-            elif len(rest) > 1 and rest[1] not in found.fields:
-                self.problems.append(f"`{head}.{rest[0]}` has no field `{rest[1]}`")
-
-
-def _hint(name: str, where: str) -> str:
-    if where == "identity-time" and name not in BUILTIN_NAMES:
-        return "Identity and Time can only use imported names and `source`"
-    if name == "anchor" and where == "condition":
-        return "`anchor` is not available in the Anchor Condition; use `<stream>.<aggregate>`"
-    if name == "source" and where in ("condition", "window-top", "variable"):
-        return "`source` is only available inside Window aggregates"
-    if name == "time" and where != "streaming":
-        return "`time` is not defined in a window BTS"
-    return "import it under `Import`, or declare it"
-
-
-def check_expression(checker: _Checker, spec: object, key: str, fqn: str, scope: Scope) -> None:
-    """Compile ``spec[key]`` like Blurr, then check the names and fields it uses."""
-    if not isinstance(spec, dict) or not spec.get(key):
-        return
-    raw = spec[key]
-    if isinstance(raw, dict | list):
-        checker.add(spec, key, fqn, "not_text", value=_describe(raw))
-        return
-    text = str(raw)
-    try:
-        compile(text, "<string>", "eval")
-        tree = ast.parse(text, mode="eval")
-    except Exception as exc:
-        detail = " ".join(str(exc).split())
-        checker.add(spec, key, fqn, "expression", value=raw, detail=detail)
-        return
-    analyzer = _Analyzer(scope)
-    analyzer.visit(tree.body, frozenset())
-    if not scope.star_import:
-        for name in analyzer.undefined:
-            message = (
-                f"name '{name}' is not defined in `{key}: {text}` ({_hint(name, scope.where)})."
-            )
-            checker.add(spec, key, fqn, "name", message=message)
-    for problem in analyzer.problems:
-        checker.add(spec, key, fqn, "attribute", message=f"{problem} in `{key}: {text}`.")
-
-
-class _Checker:
+class _Checker(WindowChecks):
     def __init__(self, path: str, doc: PosDict, others: Sequence[object]) -> None:
         self.path, self.doc, self.others = path, doc, others
         self.issues: list[Issue] = []
@@ -440,9 +232,9 @@ class _Checker:
             stores = self.stores()
             header = base.derive(extra={"source"}, aggs={}, where="identity-time")
             for key in ("Identity", "Time"):
-                check_expression(self, doc, key, root, header)
+                self.expression(doc, key, root, header)
             base = base.derive(extra={"identity", "source", "time"}, where="streaming")
-            check_expression(self, doc, "When", root, base)
+            self.expression(doc, "When", root, base)
         else:
             self.required(doc, root, "Anchor")
             stream = self.find_stream()
@@ -477,52 +269,6 @@ class _Checker:
             self.unique(seen, store, fqn, "store")
         return set(seen)
 
-    def find_stream(self) -> PosDict | None:
-        candidates = [
-            d for d in self.others if isinstance(d, dict) and _lower(d.get("Type")) == STREAMING
-        ]
-        wanted = {self.doc.get("SourceBTS")} | self.source_prefixes()
-        for candidate in candidates:
-            if candidate.get("Name") in wanted:
-                return candidate
-        return candidates[0] if candidates else None
-
-    def source_prefixes(self) -> set[str]:
-        aggs = self.doc.get("Aggregates")
-        sources = (
-            [a.get("Source") for a in aggs if isinstance(a, dict)] if isinstance(aggs, list) else []
-        )
-        return {s.split(".")[0] for s in sources if isinstance(s, str) and s}
-
-    def window_header(self, base: Scope, stream: PosDict | None) -> None:
-        doc, root = self.doc, self.root
-        if stream is not None:
-            table = aggregate_table(stream)
-            times = [a for a in table.values() if a.kind in TIME_AGGREGATES]
-            base.stream = (str(stream.get("Name")), table)
-            base.anchor_fields = times[0].fields if len(times) == 1 else None
-            if len(times) != 1:
-                self.add(
-                    doc,
-                    "Name",
-                    root,
-                    "time_aggs",
-                    value=stream.get("Name"),
-                    more=len(times) or "no",
-                )
-        else:
-            names = {doc.get("SourceBTS")} | self.source_prefixes()
-            base.stream_names = frozenset(n for n in names if isinstance(n, str) and n)
-        anchor, fqn = doc.get("Anchor"), f"{root}.anchor"
-        if isinstance(anchor, dict):
-            self.required(anchor, fqn, "Condition")
-            self.number(anchor, "Max", fqn, 1)
-            check_expression(self, anchor, "Condition", fqn, base.derive(where="condition"))
-        elif anchor:
-            self.add(doc, "Anchor", root, "anchor")
-        base.extra |= {"anchor"}
-        check_expression(self, doc, "When", root, base)
-
     # -- aggregates ----------------------------------------------------------------------------
     def aggregate(self, agg: dict, fqn: str, kind: str, atype: str, base: Scope, stores: set[str]):
         short = atype.rpartition(":")[2]
@@ -549,7 +295,7 @@ class _Checker:
             scope = base.derive(where="variable")
             if short == "window":
                 scope = self.window_aggregate(agg, fqn, base)
-        check_expression(self, agg, "When", fqn, scope)
+        self.expression(agg, "When", fqn, scope)
         seen: dict[str, int | None] = {}
         for key in ("Fields", "Dimensions"):
             for field_fqn, spec in self.entries(agg, key, fqn, "fields"):
@@ -563,41 +309,26 @@ class _Checker:
             self.add(spec, "Type", fqn, "enum", values="integer | string")
         self.required(spec, fqn, "Value")
         for attribute in ("When", "Value"):
-            check_expression(self, spec, attribute, fqn, scope)
+            self.expression(spec, attribute, fqn, scope)
 
-    def window_aggregate(self, agg: dict, fqn: str, base: Scope) -> Scope:
-        self.required(agg, fqn, "WindowType", "WindowValue", "Source")
-        self.number(agg, "WindowValue", fqn, None)
-        wtype = agg.get("WindowType")
-        if wtype and _lower(wtype) not in ("day", "hour", "count"):
-            self.add(agg, "WindowType", fqn, "enum", values="day | hour | count")
-        value = agg.get("WindowValue", 1)
-        if _lower(wtype) == "count" and not isinstance(value, bool) and str(value) in ("0", "-0"):
-            self.add(agg, "WindowValue", fqn, "count_zero")
-        source = agg.get("Source")
-        scope = base.derive(extra={"source"}, where="window")
-        if not source:
-            return scope
-        stream_name, _, agg_name = str(source).partition(".")
-        if not isinstance(source, str) or not agg_name or "." in agg_name:
-            self.add(agg, "Source", fqn, "source_format", value=source)
-        elif base.stream is not None:
-            name, table = base.stream
-            found = table.get(agg_name)
-            if stream_name != name:
-                self.add(
-                    agg, "Source", fqn, "source_stream", value=source, what=stream_name, more=name
-                )
-            elif found is None:
-                self.add(
-                    agg, "Source", fqn, "source_missing", value=source, what=agg_name, more=name
-                )
-            elif found.kind not in TIME_AGGREGATES:
-                self.add(agg, "Source", fqn, "source_kind", value=source, what=agg_name)
-            else:
-                scope.source_fields = found.fields | {"view"}
-                scope.source_label = source
-        return scope
+    def expression(self, spec: object, key: str, fqn: str, scope: Scope) -> None:
+        """Compile ``spec[key]`` like Blurr, then check the names and fields it uses."""
+        if not isinstance(spec, dict) or not spec.get(key):
+            return
+        raw = spec[key]
+        if isinstance(raw, dict | list):
+            self.add(spec, key, fqn, "not_text", value=_describe(raw))
+            return
+        text = str(raw)
+        try:
+            compile(text, "<string>", "eval")
+            tree = ast.parse(text, mode="eval")
+        except Exception as exc:
+            detail = " ".join(str(exc).split())
+            self.add(spec, key, fqn, "expression", value=raw, detail=detail)
+            return
+        for kind, message in name_problems(tree, key, text, scope):
+            self.add(spec, key, fqn, kind, message=message)
 
 
 def validate_text(text: str, path: str, others: Sequence[object] = ()) -> list[Issue]:

@@ -1,0 +1,94 @@
+"""Window-BTS checks of :mod:`blurr_tui.engine.validation`: finding the streaming BTS of a
+window BTS, its Anchor and When, and the Window aggregates (type, value, Source)."""
+
+from __future__ import annotations
+
+from blurr_tui.engine.exprnames import TIME_AGGREGATES, Scope, aggregate_table, lower
+from blurr_tui.engine.yamlpos import PosDict
+
+STREAMING = "blurr:transform:streaming"
+
+
+class WindowChecks:
+    """Mixin of the validation checker (which provides doc, root, others, add, required,
+    number and expression) for what only a window BTS has."""
+
+    def find_stream(self) -> PosDict | None:
+        candidates = [
+            d for d in self.others if isinstance(d, dict) and lower(d.get("Type")) == STREAMING
+        ]
+        wanted = {self.doc.get("SourceBTS")} | self.source_prefixes()
+        for candidate in candidates:
+            if candidate.get("Name") in wanted:
+                return candidate
+        return candidates[0] if candidates else None
+
+    def source_prefixes(self) -> set[str]:
+        aggs = self.doc.get("Aggregates")
+        sources = (
+            [a.get("Source") for a in aggs if isinstance(a, dict)] if isinstance(aggs, list) else []
+        )
+        return {s.split(".")[0] for s in sources if isinstance(s, str) and s}
+
+    def window_header(self, base: Scope, stream: PosDict | None) -> None:
+        doc, root = self.doc, self.root
+        if stream is not None:
+            table = aggregate_table(stream)
+            times = [a for a in table.values() if a.kind in TIME_AGGREGATES]
+            base.stream = (str(stream.get("Name")), table)
+            base.anchor_fields = times[0].fields if len(times) == 1 else None
+            if len(times) != 1:
+                self.add(
+                    doc,
+                    "Name",
+                    root,
+                    "time_aggs",
+                    value=stream.get("Name"),
+                    more=len(times) or "no",
+                )
+        else:
+            names = {doc.get("SourceBTS")} | self.source_prefixes()
+            base.stream_names = frozenset(n for n in names if isinstance(n, str) and n)
+        anchor, fqn = doc.get("Anchor"), f"{root}.anchor"
+        if isinstance(anchor, dict):
+            self.required(anchor, fqn, "Condition")
+            self.number(anchor, "Max", fqn, 1)
+            self.expression(anchor, "Condition", fqn, base.derive(where="condition"))
+        elif anchor:
+            self.add(doc, "Anchor", root, "anchor")
+        base.extra |= {"anchor"}
+        self.expression(doc, "When", root, base)
+
+    def window_aggregate(self, agg: dict, fqn: str, base: Scope) -> Scope:
+        self.required(agg, fqn, "WindowType", "WindowValue", "Source")
+        self.number(agg, "WindowValue", fqn, None)
+        wtype = agg.get("WindowType")
+        if wtype and lower(wtype) not in ("day", "hour", "count"):
+            self.add(agg, "WindowType", fqn, "enum", values="day | hour | count")
+        value = agg.get("WindowValue", 1)
+        if lower(wtype) == "count" and not isinstance(value, bool) and str(value) in ("0", "-0"):
+            self.add(agg, "WindowValue", fqn, "count_zero")
+        source = agg.get("Source")
+        scope = base.derive(extra={"source"}, where="window")
+        if not source:
+            return scope
+        stream_name, _, agg_name = str(source).partition(".")
+        if not isinstance(source, str) or not agg_name or "." in agg_name:
+            self.add(agg, "Source", fqn, "source_format", value=source)
+        elif base.stream is not None:
+            name, table = base.stream
+            found = table.get(agg_name)
+            if stream_name != name:
+                self.add(
+                    agg, "Source", fqn, "source_stream", value=source, what=stream_name, more=name
+                )
+            elif found is None:
+                self.add(
+                    agg, "Source", fqn, "source_missing", value=source, what=agg_name, more=name
+                )
+            elif found.kind not in TIME_AGGREGATES:
+                self.add(agg, "Source", fqn, "source_kind", value=source, what=agg_name)
+            else:
+                scope.source_fields = found.fields | {"view"}
+                scope.source_label = source
+        return scope
