@@ -320,23 +320,32 @@ async def test_trace_view_fields_errors_and_changes() -> None:
         assert text[0].startswith("user-1  2018-03-07 22:35:31+00:00  BTS When:")
         assert text[0].endswith("→ True")
         assert any("session_stats  Block  new  key user-1/session_stats/" in t for t in text)
-        by_name = {line.split()[0]: (i, line) for i, line in enumerate(text) if line[:4] == "    "}
+        # A field: "    name  outcome", then its When and Value lines indented below it.
+        heads = [i for i, line in enumerate(text) if line[:4] == "    " and line[4] != " "]
+        by_name = {}
+        for n, i in enumerate(heads):
+            end = heads[n + 1] if n + 1 < len(heads) else len(text)
+            block = [t for t in text[i:end] if t.startswith("    ")]
+            by_name[text[i].split()[0]] = (i, block)
         y, won = by_name["games_won"]
-        assert "Value: games_won + 1 → 1  0 → 1" in won
-        changed = style_at(view.render_line(y), "1")
+        assert won[0] == "    games_won  0 → 1"
+        assert "        Value: games_won + 1 → 1" in won
         new_style = [s.style for s in view.render_line(y) if s.text == "1"][-1]
-        assert new_style.bold and new_style.color.name == "green", changed
+        assert new_style.bold and new_style.color.name == "green"
         y, score = by_name["score"]
-        assert "TypeError: unsupported operand" in score
-        assert style_at(view.render_line(y), "TypeError").color.name == "red"
+        assert "no update: Value raised" in score[0]
+        err_line = next(i for i, t in enumerate(text) if "TypeError: unsupported operand" in t)
+        assert style_at(view.render_line(err_line), "TypeError").color.name == "red"
         y, country = by_name["country"]
-        assert "= 'US' (unchanged)" in country
+        assert "= 'US' (unchanged)" in country[0]
         assert all(s.style.dim for s in view.render_line(y) if s.text.strip())
         y, level = by_name["level"]
-        assert "failed cast: ValueError" in level
+        assert "failed cast: ValueError" in level[0]
         assert style_at(view.render_line(y), "failed cast").color.name == "yellow"
         _, bonus = by_name["bonus"]
-        assert "When: source.bonus → False" in bonus and "Value" not in bonus
+        assert "skipped: When is false" in bonus[0]
+        assert any("When: source.bonus → False" in t for t in bonus)
+        assert not any("Value" in t for t in bonus)
         assert any("KeyError: 'country'" in t for t in text)
         assert text[1] == "3 error(s)"
 

@@ -59,51 +59,76 @@ def _when(line: Text, text: str | None, result: Any, error: str | None) -> None:
     _result(line, result, error)
 
 
-def field_line(f: FieldTrace, indent: str = "    ") -> Text:
-    """One line per field: name, When, Value and old → new (or why nothing changed)."""
-    line = Text(indent, no_wrap=True, end="")
-    line.append(f.name, S_LABEL)
-    if f.is_dimension:
-        line.append(" (dimension)", S_DIM)
-    if f.outcome == tr.NOT_EVALUATED:
-        line.append("  not evaluated", S_DIM)
-        line.append(f"  {format_value(f.old)}", S_DIM)
-        line.stylize(S_DIM)
-        return line
-    if f.when_text is not None or f.when_error:
-        line.append("  ")
-        _when(line, f.when_text, f.when_result, f.when_error)
-    if f.value_text is not None and f.outcome not in (tr.WHEN_FALSE, tr.WHEN_ERROR):
-        line.append("  Value: ", S_LABEL)
-        line.append(f.value_text, S_EXPR)
-        if f.value_error:
-            _result(line, None, f.value_error)
-        else:
-            line.append(" → ", S_DIM)
-            line.append(format_value(f.value_result))
-    line.append("  ")
+def _outcome(line: Text, f: FieldTrace) -> bool:
+    """Append what happened to the field; True when the whole field should be dimmed."""
+    old = format_value(f.old)
+    if f.outcome == tr.UPDATED and f.changed:
+        line.append(old)
+        line.append(" → ", S_DIM)
+        line.append(format_value(f.new), S_CHANGED)
+        return False
+    if f.outcome == tr.UPDATED:
+        line.append(f"= {format_value(f.new)} (unchanged)")
+        return True
     if f.outcome == tr.CAST_FAILED:
         line.append("failed cast", S_CAST)
         if f.cast_error:
             line.append(f": {f.cast_error}", S_CAST)
-        line.append(f"  kept {format_value(f.old)}", S_DIM)
-    elif f.outcome == tr.UPDATED and f.changed:
-        line.append(format_value(f.old))
-        line.append(" → ", S_DIM)
-        line.append(format_value(f.new), S_CHANGED)
-    elif f.outcome == tr.UPDATED:
-        line.append(f"= {format_value(f.new)} (unchanged)")
-        line.stylize(S_DIM)
-    elif f.outcome == tr.VALUE_ERROR:
-        line.append(f"kept {format_value(f.old)}", S_DIM)
-    else:  # when-false, when-error, value-none
-        reason = {tr.WHEN_FALSE: "skipped", tr.VALUE_NONE: "None: no update"}.get(
-            f.outcome, "skipped"
-        )
-        line.append(f"{reason}  kept {format_value(f.old)}", S_DIM)
-        if not f.when_error:
+        line.append(f"  kept {old}", S_DIM)
+        return False
+    if f.outcome == tr.NOT_EVALUATED:
+        line.append(f"not evaluated  {old}")
+        return True
+    reason = {
+        tr.WHEN_FALSE: "skipped: When is false",
+        tr.WHEN_ERROR: "skipped: When raised",
+        tr.VALUE_NONE: "no update: Value is None",
+        tr.VALUE_ERROR: "no update: Value raised",
+    }.get(f.outcome, f.outcome)
+    line.append(f"{reason}  kept {old}", S_DIM)
+    return f.outcome in (tr.WHEN_FALSE, tr.VALUE_NONE)
+
+
+def field_lines(f: FieldTrace, indent: str = "    ") -> list[Text]:
+    """A field: its name and what happened (old → new, or why not), then its When and Value."""
+    head = Text(indent, no_wrap=True, end="")
+    head.append(f.name, S_LABEL)
+    if f.is_dimension:
+        head.append(" (dimension)", S_DIM)
+    head.append("  ")
+    dim = _outcome(head, f)
+    lines = [head]
+    sub = indent + "    "
+    internal = f.name.startswith("_") and f.when_text is None
+    if f.outcome != tr.NOT_EVALUATED and not internal:
+        if f.when_text is not None or f.when_error:
+            line = Text(sub, no_wrap=True, end="")
+            _when(line, f.when_text, f.when_result, f.when_error)
+            lines.append(line)
+        if f.value_text is not None and f.outcome not in (tr.WHEN_FALSE, tr.WHEN_ERROR):
+            line = Text(sub, no_wrap=True, end="")
+            line.append("Value: ", S_LABEL)
+            line.append(f.value_text.replace("\n", " "), S_EXPR)
+            if f.value_error:
+                _result(line, None, f.value_error)
+            else:
+                line.append(" → ", S_DIM)
+                line.append(format_value(f.value_result))
+            lines.append(line)
+    if dim:
+        for line in lines:
             line.stylize(S_DIM)
-    return line
+    return lines
+
+
+def field_line(f: FieldTrace, indent: str = "    ") -> Text:
+    """All of a field on one line (for narrow uses and tests)."""
+    parts = field_lines(f, indent)
+    out = parts[0].copy()
+    for extra in parts[1:]:
+        out.append("  ")
+        out.append_text(extra[len(indent) + 4 :])
+    return out
 
 
 def aggregate_lines(agg: AggregateTrace) -> list[Text]:
@@ -133,7 +158,8 @@ def aggregate_lines(agg: AggregateTrace) -> list[Text]:
         line.append("Saved closed record ", S_LABEL)
         line.append(agg.persisted_key, S_KEY)
         lines.append(line)
-    lines.extend(field_line(f) for f in agg.fields)
+    for f in agg.fields:
+        lines.extend(field_lines(f))
     return lines
 
 
