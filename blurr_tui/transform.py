@@ -139,8 +139,9 @@ class _EncodeError(Exception):
 
 
 def run_transform(
-    streaming_path: str, window_path: str | None, log_paths: list[str]
+    streaming_path: str, window_path: str | None, log_paths: list[str], fast: bool = True
 ) -> TransformResult:
+    """Blurr's transform; ``fast=False`` uses the interpreted field path (for comparisons)."""
     result = TransformResult()
     try:
         streaming = load_streaming_file(streaming_path)
