@@ -115,6 +115,10 @@ class HeadlessRun:
         started = _time.perf_counter()
         stop = stop or threading.Event()
         self._write_start_meta()
+        if not follow:
+            # A batch run commits less often (each commit writes every open record); a
+            # followed log is committed at least once a second.
+            self.checkpoint_seconds = max(self.checkpoint_seconds, 5.0)
         reordered = False
         try:
             if follow:
