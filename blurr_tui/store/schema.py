@@ -40,14 +40,14 @@ Design (what an analyst sees in ``sqlite3``/Datasette/pandas, and how it round-t
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _esc  # type: ignore[attr-defined]
 
 from ..engine.spec import AggregateKind, AggregateSpec, FieldType
+from .tagged import dumps_tagged, is_plain_json, json_text, loads_tagged, tag, untag
 
 SCHEMA_VERSION = 1
 RESERVED_TABLES = frozenset({"window_rows", "bad_events", "run_meta", "aggregates"})
@@ -116,117 +116,13 @@ def safe_text(s: str) -> str:
     return s
 
 
-# --- exact tagged JSON ---------------------------------------------------------------------
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})  # float: json keeps NaN, -0.0
-
-
-def is_plain_json(v: object) -> bool:
-    """True when ``json.loads(json.dumps(v)) == v`` holds exactly (types included)."""
-    if type(v) in _SCALARS:
-        return True
-    if isinstance(v, list):
-        for x in v:
-            if type(x) not in _SCALARS and not is_plain_json(x):
-                return False
-        return True
-    if isinstance(v, dict):
-        for k, x in v.items():
-            if type(k) is not str or (type(x) not in _SCALARS and not is_plain_json(x)):
-                return False
-        return True
-    return False
-
-
-def tag(v: object) -> object:
-    t = type(v)
-    if t is str or t is int or t is bool or v is None:
-        return v
-    if t is float:
-        if math.isfinite(v) and (v or math.copysign(1.0, v) > 0):  # type: ignore[arg-type]
-            return v
-        return {"f": repr(v)}
-    if isinstance(v, list):
-        return [tag(x) for x in v]
-    if isinstance(v, dict):
-        return {"d": [[tag(k), tag(x)] for k, x in v.items()]}
-    if isinstance(v, tuple):
-        return {"t": [tag(x) for x in v]}
-    if isinstance(v, frozenset):
-        return {"fs": [tag(x) for x in v]}
-    if isinstance(v, set):
-        return {"s": [tag(x) for x in v]}
-    if isinstance(v, datetime):
-        return {"dt": v.isoformat()}
-    if isinstance(v, date):
-        return {"date": v.isoformat()}
-    if isinstance(v, time):
-        return {"time": v.isoformat()}
-    if isinstance(v, timedelta):
-        return {"td": [v.days, v.seconds, v.microseconds]}
-    if isinstance(v, bytes | bytearray):
-        return {"b": base64.b64encode(bytes(v)).decode("ascii")}
-    if isinstance(v, bool | int):  # int/bool subclasses
-        return {"i": int(v)} if not isinstance(v, bool) else bool(v)
-    if isinstance(v, float):
-        return tag(float(v))
-    if isinstance(v, str):
+def safe_value(v: object) -> object:
+    """A bindable SQLite value: lone surrogates escaped, ints beyond 64 bits as text."""
+    if type(v) is str:
+        return safe_text(v)
+    if type(v) is int and not INT_MIN <= v <= INT_MAX:
         return str(v)
-    return {"repr": repr(v)}  # lossy: decodes to this text
-
-
-def untag(v: object) -> object:
-    if isinstance(v, list):
-        return [untag(x) for x in v]
-    if not isinstance(v, dict):
-        return v
-    ((k, x),) = v.items()
-    if k == "d":
-        return {_hashable(untag(a)): untag(b) for a, b in x}
-    if k == "t":
-        return tuple(untag(a) for a in x)
-    if k == "s":
-        return {_hashable(untag(a)) for a in x}
-    if k == "fs":
-        return frozenset(_hashable(untag(a)) for a in x)
-    if k == "f":
-        return float(x)
-    if k == "dt":
-        return datetime.fromisoformat(x)
-    if k == "date":
-        return date.fromisoformat(x)
-    if k == "time":
-        return time.fromisoformat(x)
-    if k == "td":
-        return timedelta(days=x[0], seconds=x[1], microseconds=x[2])
-    if k == "b":
-        return base64.b64decode(x)
-    if k == "i":
-        return int(x)
-    return x  # "repr"
-
-
-def _hashable(v: object) -> object:
-    return tuple(v) if isinstance(v, list) else v
-
-
-def dumps_tagged(pairs: list[tuple[str, object]], mode: str) -> str:
-    return json.dumps({mode: [[k, tag(v)] for k, v in pairs]})
-
-
-def loads_tagged(text: str) -> tuple[str, list[tuple[str, object]]]:
-    obj = json.loads(text)
-    ((mode, pairs),) = obj.items()
-    return mode, [(k, untag(v)) for k, v in pairs]
-
-
-_json_text = json.JSONEncoder(ensure_ascii=False, default=repr).encode
-
-
-def json_text(v: object) -> str:
-    """Human JSON for a container column (best effort for non-JSON values)."""
-    return _json_text(v)
+    return v
 
 
 # --- per-aggregate layout ------------------------------------------------------------------
@@ -335,7 +231,7 @@ def _enc_bool(v: object) -> object:
 def _enc_json(v: object) -> object:
     if v is None:
         return None
-    return _json_text(v) if is_plain_json(v) else _MISS
+    return json_text(v) if is_plain_json(v) else _MISS
 
 
 def _dec_same(v: object) -> object:
@@ -421,3 +317,29 @@ class RowCodec:
         if extra is not None:
             rec.update(pairs)
         return rec
+
+
+__all__ = [
+    "INT_MAX",
+    "INT_MIN",
+    "SCHEMA_VERSION",
+    "Column",
+    "RowCodec",
+    "TableLayout",
+    "best_effort",
+    "dumps_tagged",
+    "instant_prefix",
+    "instant_text",
+    "is_plain_json",
+    "is_stored",
+    "json_text",
+    "layout_for",
+    "loads_tagged",
+    "lookup_text",
+    "q",
+    "safe_text",
+    "safe_value",
+    "table_name_for",
+    "tag",
+    "untag",
+]

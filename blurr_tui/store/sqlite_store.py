@@ -26,27 +26,22 @@ import sqlite_utils
 
 from ..engine.keys import Key
 from ..engine.spec import StreamingSpec, WindowSpec
+from .extras import BadEventsMixin, RunMetaMixin, WindowRowsMixin
 from .schema import (
-    INT_MAX,
-    INT_MIN,
     SCHEMA_VERSION,
     RowCodec,
     TableLayout,
     dumps_tagged,
     instant_prefix,
     instant_text,
-    is_plain_json,
     is_stored,
-    json_text,
     layout_for,
     lookup_text,
     q,
     safe_text,
-    tag,
-    untag,
+    safe_value,
 )
 
-RAW_LIMIT = 2048
 _BIND_ERRORS = (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
 
 
@@ -84,7 +79,7 @@ class _Group:
     output: bool
 
 
-class SqliteStore:
+class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
     def __init__(
         self,
         path_or_conn: str | Path | sqlite3.Connection,
@@ -271,7 +266,7 @@ class SqliteStore:
             try:
                 self.conn.execute(sql, params)
             except _BIND_ERRORS:  # lone surrogates, huge ints: keep the whole snapshot exactly
-                params = [_safe(p) for p in params]
+                params = [safe_value(p) for p in params]
                 params[-1 if sql is g.insert else -2] = dumps_tagged(list(record.items()), "s")
                 self.conn.execute(sql, params)
             if sql is g.insert:
@@ -345,70 +340,6 @@ class SqliteStore:
         rows = self._fetch(sql + " ORDER BY _seq LIMIT ? OFFSET ?", (*args, limit, offset))
         return [(str(_key_from(aggregate, r[1], r[2])), self._decode(g, r)) for r in rows]
 
-    def add_bad_event(self, line: int, byte_offset: int, raw: bytes | str, reason: str) -> None:
-        if isinstance(raw, bytes):
-            raw = raw[:RAW_LIMIT].decode("utf-8", "backslashreplace")
-        row = (line, byte_offset, safe_text(raw[:RAW_LIMIT]), safe_text(reason))
-        with self._lock:
-            self.conn.execute(
-                "INSERT INTO bad_events (line, byte_offset, raw, reason) VALUES (?, ?, ?, ?)", row
-            )
-
-    def bad_events(self, offset: int = 0, limit: int = -1) -> list[tuple[int, int, str, str]]:
-        sql = "SELECT line, byte_offset, raw, reason FROM bad_events ORDER BY id LIMIT ? OFFSET ?"
-        return self._fetch(sql, (limit, offset))
-
-    def set_meta(self, **kv: object) -> None:
-        sql = "INSERT INTO run_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-        with self._lock:
-            self.conn.executemany(sql, [(k, _meta_value(v)) for k, v in kv.items()])
-
-    def get_meta(self) -> dict[str, object]:
-        return dict(self._fetch("SELECT key, value FROM run_meta ORDER BY key", ()))
-
-    def _open_window_rows(self) -> None:
-        cols = {"identity": str, "row": int, "_row_json": str, "_row_exact": str}
-        t = self.db["window_rows"]
-        t.create(cols, pk=("identity", "row"), if_not_exists=True)
-        self._wcols = {c.lower(): c for c in t.columns_dict}
-        self._wsql: dict[tuple[str, ...], str] = {}
-
-    def set_window_rows(self, identity: str, rows: list[dict]) -> None:
-        """Replace ``identity``'s window rows; a column per flattened key, added as seen."""
-        ident = safe_text(identity)
-        with self._lock:
-            new: dict[str, object] = {}
-            for row in rows:
-                for k, v in row.items():
-                    if k.lower() not in self._wcols and new.get(k) is None:
-                        new[k] = v
-            for k, v in new.items():
-                if k.lower() not in self._wcols:
-                    self.conn.execute(f"ALTER TABLE window_rows ADD COLUMN {q(k)} {_sql_type(v)}")
-                    self._wcols[k.lower()] = k
-            self.conn.execute("DELETE FROM window_rows WHERE identity = ?", (ident,))
-            for i, row in enumerate(rows):
-                cols = tuple(
-                    k for k in row if k.lower() not in _WFIXED and self._wcols.get(k.lower()) == k
-                )
-                sql = self._wsql.get(cols)
-                if sql is None:
-                    names = ("identity", "row", "_row_json", "_row_exact", *cols)
-                    marks = ", ".join("?" * len(names))
-                    sql = f"INSERT INTO window_rows ({', '.join(map(q, names))}) VALUES ({marks})"
-                    self._wsql[cols] = sql
-                text = json_text(row)
-                exact = text == safe_text(text) and is_plain_json(row)
-                params = [ident, i, safe_text(text), None if exact else json.dumps(tag(row))]
-                params += [_cell(row[k]) for k in cols]
-                self.conn.execute(sql, params)
-
-    def window_rows(self, identity: str) -> list[dict]:
-        """The rows saved by :meth:`set_window_rows`, exactly."""
-        sql = "SELECT _row_json, _row_exact FROM window_rows WHERE identity = ? ORDER BY row"
-        rows = self._fetch(sql, (safe_text(identity),))
-        return [json.loads(t) if x is None else untag(json.loads(x)) for t, x in rows]
-
     def backup_to(self, path: str | Path) -> None:
         """Write a consistent copy of everything saved so far (commits an open batch)."""
         with self._lock:
@@ -464,46 +395,3 @@ def _key_from(group: str, key_text: str, lookup: str) -> Key:
     identity, instant, dims = json.loads(lookup)
     ts = datetime.fromisoformat(key_text.rsplit("/", 1)[1]) if instant is not None else None
     return Key(identity, group, tuple(dims), ts)
-
-
-def _safe(v: object) -> object:
-    if type(v) is str:
-        return safe_text(v)
-    if type(v) is int and not INT_MIN <= v <= INT_MAX:
-        return str(v)
-    return v
-
-
-_WFIXED = frozenset({"identity", "row", "_row_json", "_row_exact"})
-
-
-def _sql_type(v: object) -> str:
-    if isinstance(v, bool | int):
-        return "INTEGER"
-    return "REAL" if isinstance(v, float) else "TEXT"
-
-
-def _cell(v: object) -> object:
-    t = type(v)
-    if t is bool:
-        return int(v)  # type: ignore[arg-type]
-    if t is float:
-        return None if v != v else v
-    if v is None or t is int or t is str:
-        return _safe(v)
-    try:
-        return safe_text(json_text(v))
-    except (TypeError, ValueError):
-        return safe_text(repr(v))
-
-
-def _meta_value(v: object) -> object:
-    if v is None or type(v) in (int, float, bytes):
-        return _safe(v)
-    if type(v) is bool:
-        return int(v)
-    if type(v) is str:
-        return safe_text(v)
-    if isinstance(v, datetime):
-        return v.isoformat()
-    return json_text(v) if is_plain_json(v) else repr(v)
