@@ -29,6 +29,12 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
         "--follow", action="store_true", help="keep reading as the log grows (Ctrl-C stops)"
     )
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument(
+        "--commit-every",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between commits (default: 5, or 1 with --follow)",
+    )
     r.add_argument("--debug", action="store_true")
     r.set_defaults(func=cmd_run)
 
@@ -40,7 +46,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     err = Console(stderr=True, soft_wrap=True)  # one message, one line, even in a log file
     try:
-        job = HeadlessRun(args.spec, args.log, args.db, args.window_bts, resume=args.resume)
+        job = HeadlessRun(
+            args.spec,
+            args.log,
+            args.db,
+            args.window_bts,
+            resume=args.resume,
+            checkpoint_seconds=args.commit_every,
+        )
     except (SpecError, RunRefused) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         return 1

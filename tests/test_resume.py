@@ -189,7 +189,11 @@ def test_sigkill_then_resume_equals_full_run(tmp_path: Path) -> None:
     assert total > 140_000
     db = tmp_path / "killed.db"
     proc = subprocess.Popen(
-        cmd(log, db), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        cmd(log, db, "--commit-every", "0.2"),
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 20

@@ -56,7 +56,7 @@ class HeadlessRun:
         db_path: str,
         window_path: str | None = None,
         resume: bool = False,
-        checkpoint_seconds: float = 1.0,
+        checkpoint_seconds: float | None = None,
     ) -> None:
         self.streaming = load_streaming_file(streaming_path)
         self.window = load_window_file(window_path) if window_path else None
@@ -115,10 +115,10 @@ class HeadlessRun:
         started = _time.perf_counter()
         stop = stop or threading.Event()
         self._write_start_meta()
-        if not follow:
+        if self.checkpoint_seconds is None:
             # A batch run commits less often (each commit writes every open record); a
             # followed log is committed at least once a second.
-            self.checkpoint_seconds = max(self.checkpoint_seconds, 5.0)
+            self.checkpoint_seconds = 1.0 if follow else 5.0
         reordered = False
         try:
             if follow:
