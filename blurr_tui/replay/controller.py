@@ -9,9 +9,11 @@ command runs at once in the caller's thread, so tests can drive it synchronously
 
 from __future__ import annotations
 
+import copy
 import gzip
 import queue
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
@@ -34,6 +36,7 @@ SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 50, 200, 1000, None)  # None: a
 TRACE_ALL_UP_TO = 50.0  # ev/s: at or below this rate every event is traced
 SNAPSHOT_EVERY = 0.05  # s between snapshots while playing
 CHECKPOINT_EVERY = 1.0  # s between store checkpoints while playing
+UI_BREATH = 0.0  # s the worker sleeps after each snapshot at full speed (the UI gets the GIL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,7 @@ class ReplayController:
             self._tmpdir = tempfile.mkdtemp(prefix="blurr-replay-")
             db_path = Path(self._tmpdir) / "replay.db"
         self.db_path = Path(db_path)
-        self.db_lock = threading.RLock()  # held while the store is swapped or checkpointed
+        self.db_lock = threading.RLock()  # held while the store and its reader are swapped
         self._lock = threading.Lock()  # guards _snap
         self._queue: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
         self._interrupt = threading.Event()
@@ -117,12 +120,14 @@ class ReplayController:
         with self.db_lock:
             if not first:
                 self.store.close()
+                self.reader.conn.close()
             for suffix in ("", "-wal", "-shm"):
                 Path(str(self.db_path) + suffix).unlink(missing_ok=True)
             self.store = SqliteStore(self.db_path, self.streaming, self.window_spec)
             self.replayer = Replayer(
                 self.streaming, self.store, self.window_spec, strict_order=False
             )
+            self.reader = _reader_for(self.store, self.db_path)
         self.last: Step | None = None
         self.bad: list[tuple[int, str, int]] = []  # (line_no, reason, position)
         self.errors: list[tuple[int, str, int]] = []
@@ -169,17 +174,15 @@ class ReplayController:
         self.state = AT_END
         if not self._finished:
             self._finished = True
-            with self.db_lock:
-                self.replayer.checkpoint()
-                self.replayer.finish()
+            self.replayer.checkpoint()
+            self.replayer.finish()
             if self.window_spec is not None and self.last is not None:
                 self._compute_window(self.last.identity)
 
     def _checkpoint(self) -> None:
-        with self.db_lock:
-            self.replayer.checkpoint()
-            rows = self.store.conn.execute("SELECT aggregate FROM aggregates").fetchall()
-            self.counts = {r[0]: self.store.count(r[0]) for r in rows}
+        self.replayer.checkpoint()
+        rows = self.store.conn.execute("SELECT aggregate FROM aggregates").fetchall()
+        self.counts = {r[0]: self.store.count(r[0]) for r in rows}
         self._last_checkpoint = time.monotonic()
         self._data_serial += 1
 
@@ -300,6 +303,8 @@ class ReplayController:
             self._rate_mark = (t, self.position)
         checkpoint = self.state != PLAYING or t - self._last_checkpoint >= CHECKPOINT_EVERY
         self._publish(checkpoint=checkpoint)
+        if rate is None and self.state == PLAYING and self._thread is not None:
+            interrupt.wait(UI_BREATH)
 
     def pause_now(self) -> None:
         if self.state == PLAYING:
@@ -309,11 +314,10 @@ class ReplayController:
     def _compute_window(self, identity: str | None) -> None:
         if self.window_spec is None or identity is None:
             return
-        with self.db_lock:
-            if self._finished:
-                rows = self.store.window_rows(identity)
-            else:
-                rows = self.replayer.window_rows(identity)
+        if self._finished:
+            rows = self.store.window_rows(identity)
+        else:
+            rows = self.replayer.window_rows(identity)
         self.window_rows = (identity, tuple(rows))
 
     def window_now(self, identity: str | None = None) -> None:
@@ -325,9 +329,7 @@ class ReplayController:
     def export_now(self, path: str | Path) -> dict[str, int]:
         """Checkpoint, then copy the database to ``path``; returns rows per table."""
         self._checkpoint()
-        with self.db_lock:
-            self.store.backup_to(path)
-        import sqlite3
+        self.store.backup_to(path)
 
         conn = sqlite3.connect(str(path))
         try:
@@ -432,30 +434,34 @@ class ReplayController:
         if self._thread is not None:
             self._thread.join(timeout=2.0)
         with self.db_lock:
-            try:
-                self.store.close()
-            except Exception:  # noqa: BLE001
-                pass
+            for conn in (self.store.conn, self.reader.conn):
+                try:
+                    conn.close()
+                except Exception:  # noqa: BLE001
+                    pass
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
 
     # -- reads for the UI (any thread) ---------------------------------------------------------
+    # They go through a second connection: committed data only (the last checkpoint), and
+    # never a wait on the worker's connection or locks (SQLite WAL readers do not block).
     def count(self, aggregate: str, identity: str | None = None) -> int:
         with self.db_lock:
-            return self.store.count(aggregate, identity)
+            return self.reader.count(aggregate, identity)
 
     def page(
         self, aggregate: str, offset: int, limit: int, identity: str | None = None
     ) -> list[tuple[str, dict]]:
         with self.db_lock:
-            return self.store.page(aggregate, offset, limit, identity)
+            return self.reader.page(aggregate, offset, limit, identity)
 
     def row_index(self, aggregate: str, key: str, identity: str | None = None) -> int | None:
         """The row (0-based, first-save order) of ``key`` in ``aggregate``'s table."""
         with self.db_lock:
-            table = self.store.table_for(aggregate).replace('"', '""')
+            conn = self.reader.conn
+            table = self.reader.table_for(aggregate).replace('"', '""')
             sql = f'SELECT _seq FROM "{table}" WHERE _key = ?'
-            row = self.store.conn.execute(sql, (key,)).fetchone()
+            row = conn.execute(sql, (key,)).fetchone()
             if row is None:
                 return None
             sql = f'SELECT count(*) FROM "{table}" WHERE _seq < ?'
@@ -463,15 +469,24 @@ class ReplayController:
             if identity is not None:
                 sql += " AND _identity = ?"
                 args += (identity,)
-            return self.store.conn.execute(sql, args).fetchone()[0]
+            return conn.execute(sql, args).fetchone()[0]
 
     def aggregates(self) -> list[str]:
         """Aggregates with a table, in spec order."""
         with self.db_lock:
-            rows = self.store.conn.execute("SELECT aggregate FROM aggregates").fetchall()
+            rows = self.reader.conn.execute("SELECT aggregate FROM aggregates").fetchall()
         have = {r[0] for r in rows}
         names = [a.name for a in self.streaming.aggregates if a.name in have]
         return names + sorted(have - set(names))
+
+
+def _reader_for(store: SqliteStore, path: Path) -> SqliteStore:
+    """The same store's read API over its own connection (shares the decoded layouts)."""
+    reader = copy.copy(store)
+    reader.conn = sqlite3.connect(str(path), check_same_thread=False)
+    reader.conn.isolation_level = None
+    reader._lock = threading.RLock()
+    return reader
 
 
 def _with_error(snap: Snapshot, message: str) -> Snapshot:

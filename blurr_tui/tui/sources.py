@@ -38,7 +38,9 @@ class SqliteRowSource:
         return self.controller.count(self.aggregate, self.identity)
 
     def get_rows(self, start: int, count: int) -> list[tuple]:
-        rows = self.controller.page(self.aggregate, start, count, self.identity)
+        return self._tuples(self.controller.page(self.aggregate, start, count, self.identity))
+
+    def _tuples(self, rows: list[tuple[str, dict]]) -> list[tuple]:
         out = []
         for key, record in rows:
             values = [key]

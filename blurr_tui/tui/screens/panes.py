@@ -44,11 +44,12 @@ class PaneUpdater:
         self.window = window
         self._step_key: tuple[int, int] | None = None
         self._data_key: tuple | None = None
+        self._marks_key: tuple | None = None
         self._problems = -1
         self._window: object = None
 
     def force_tables(self) -> None:
-        self._data_key = None
+        self._data_key = self._marks_key = None
 
     def update(self, snap: Snapshot, identity: str | None) -> None:
         step = snap.step
@@ -67,10 +68,15 @@ class PaneUpdater:
         if step_key != self._step_key:
             self._step_key = step_key
             self._show_step(snap)
-        data_key = (snap.run_serial, snap.data_serial, snap.step_serial, identity)
+        data_key = (snap.run_serial, snap.data_serial, identity)
+        marks_key = (data_key, snap.step_serial)
         if data_key != self._data_key:
             self._data_key = data_key
-            self._refresh_tables(snap, identity)
+            for table in self.tables.values():
+                table.refresh_data()
+        if marks_key != self._marks_key:
+            self._marks_key = marks_key
+            self._mark_rows(snap, identity)
         n = len(snap.bad) + len(snap.errors)
         if n != self._problems:
             self._problems = n
@@ -113,7 +119,8 @@ class PaneUpdater:
         else:
             self.trace.show_trace(step.trace)
 
-    def _refresh_tables(self, snap: Snapshot, identity: str | None) -> None:
+    def _mark_rows(self, snap: Snapshot, identity: str | None) -> None:
+        """Highlight the rows the shown event touched (new ones get a ●)."""
         touched: dict[str, list] = {}
         for t in snap.touched:
             touched.setdefault(t.aggregate, []).append(t)
@@ -121,7 +128,6 @@ class PaneUpdater:
         if identity is not None and step_identity != identity:
             touched = {}  # the touched rows are filtered out
         for agg, table in self.tables.items():
-            table.refresh_data()
             marks: set[int] = set()
             new: set[int] = set()
             for t in touched.get(agg, ()):
@@ -136,7 +142,7 @@ class PaneUpdater:
             if marks:
                 table.scroll_to_row(min(marks))
             count = snap.counts.get(agg)
-            sub = f"{count:,} records" if count is not None else ""
+            sub = f"{count:,} record{'' if count == 1 else 's'}" if count is not None else ""
             if identity is not None:
                 sub = f"{table.row_count:,} of {sub}"
             table.border_subtitle = sub

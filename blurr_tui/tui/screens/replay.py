@@ -22,6 +22,7 @@ from blurr_tui.tui.sources import SqliteRowSource
 from blurr_tui.tui.widgets import EventView, RecordTable, TraceView, TransportBar
 
 POLL_HZ = 20
+FAST_POLL = 0.004  # s: poll interval while a command is being carried out
 DEFAULT_EXPORT = "./blurr-export.db"
 
 
@@ -57,6 +58,7 @@ class ReplayScreen(Screen[None]):
         self._pending: list[tuple[str, Future]] = []
         self.panes: PaneUpdater | None = None
         self._shown_state = ""
+        self._kicked = False
         self._rate: float | None | bool = False  # False: not chosen here yet
 
     def compose(self) -> ComposeResult:
@@ -126,7 +128,20 @@ class ReplayScreen(Screen[None]):
         self._pending = still
 
     def _track(self, what: str, fut: Future) -> None:
+        """Report ``fut``'s failure (or result) and poll fast until it is done."""
         self._pending.append((what, fut))
+        self._kick()
+
+    def _kick(self) -> None:
+        if not self._kicked:
+            self._kicked = True
+            self.set_timer(FAST_POLL, self._fast_poll)
+
+    def _fast_poll(self) -> None:
+        self._kicked = False
+        self.poll()
+        if self._pending:
+            self._kick()
 
     @property
     def snapshot(self) -> Snapshot:
