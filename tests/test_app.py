@@ -279,3 +279,45 @@ def test_controller_synchronous() -> None:
         assert c.snapshot().position == 0 and c.snapshot().counts == {"session_stats": 0}
     finally:
         c.close()
+
+
+def test_controller_out_of_order_log_replays_in_time_order(tmp_path: Path) -> None:
+    lines = LOG.read_text().splitlines()
+    log = tmp_path / "shuffled.log"
+    log.write_text("\n".join([lines[1], lines[0], *lines[2:]]) + "\n")
+    c = ReplayController(load_streaming_file(SPEC), log)
+    try:
+        assert not c.time_ordered
+        c.step_now(1)
+        s = c.snapshot()
+        assert s.step is not None and s.step.line.line_no == 2  # line 2 is the earliest
+        c.set_rate_now(None)
+        c.play_now()
+        rows = dict(c.page("session_stats", 0, 10))
+        assert rows["09C1/session_stats/915D/"]["games_played"] == 2
+        assert rows["09C1/session_stats/915D/"]["games_won"] == 2
+    finally:
+        c.close()
+
+
+@with_app(SPEC, LOG)
+async def test_command_palette_lists_replay_commands(app: BlurrApp, pilot: Pilot) -> None:
+    titles = [c.title for c in app.get_system_commands(app.screen)]
+    for title in ("Play / pause", "Step", "Go to event", "Filter by identity", "Export database"):
+        assert title in titles
+    step = next(c for c in app.get_system_commands(app.screen) if c.title == "Step")
+    step.callback()
+    await wait_until(pilot, at(app, 1))
+
+
+@with_app(SPEC, LOG)
+async def test_help_screen_and_quit(app: BlurrApp, pilot: Pilot) -> None:
+    from blurr_tui.tui.screens import HelpScreen
+
+    await pilot.press("question_mark")
+    await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen))
+    await pilot.press("q")
+    await pilot.pause(0.1)
+    assert app._exit_renderables is not None or not app.is_running

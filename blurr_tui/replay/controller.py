@@ -106,6 +106,7 @@ class ReplayController:
         self.total = count_lines(self.log_path)
         self.state = PAUSED
         self.rate: float | None = 10.0
+        self.worker_error: str | None = None  # why playing stopped, if it failed
         self._open_run(first=True)
         self.time_ordered = is_time_ordered(self.log_path, self.replayer.engine)
         self._lines = self._line_iter()
@@ -211,6 +212,7 @@ class ReplayController:
             counts=dict(self.counts),
             window=self.window_rows,
             time_ordered=self.time_ordered,
+            error=self.worker_error,
         )
         with self._lock:
             self._snap = snap
@@ -279,7 +281,7 @@ class ReplayController:
         advance = self._advance
         while True:
             if rate is None:
-                traced = now() >= t_end
+                traced = now() >= t_end or self.position + 1 >= self.total  # the last is traced
             else:
                 delay = self._next_due - now()
                 if delay > 0:
@@ -421,9 +423,8 @@ class ReplayController:
                     self._play_chunk()
                 except Exception as exc:  # noqa: BLE001
                     self.state = PAUSED
+                    self.worker_error = f"{type(exc).__name__}: {exc}"
                     self._publish()
-                    with self._lock:
-                        self._snap = _with_error(self._snap, f"{type(exc).__name__}: {exc}")
             else:
                 self._interrupt.wait(0.1)
 
@@ -487,9 +488,3 @@ def _reader_for(store: SqliteStore, path: Path) -> SqliteStore:
     reader.conn.isolation_level = None
     reader._lock = threading.RLock()
     return reader
-
-
-def _with_error(snap: Snapshot, message: str) -> Snapshot:
-    from dataclasses import replace
-
-    return replace(snap, error=message)

@@ -53,7 +53,7 @@ class BlurrApp(App[None]):
                 yield SystemCommand(
                     title,
                     help_text,
-                    lambda a=action: screen.run_action(a),  # type: ignore[misc]
+                    lambda a=action: screen.call_later(screen.run_action, a),  # type: ignore[misc]
                 )
 
 

@@ -18,8 +18,8 @@ def window_source(window: tuple[str, tuple[dict, ...]] | None) -> ListRowSource:
         return ListRowSource(["identity", "(press w for the current identity's window rows)"])
     identity, rows = window
     cols: list[str] = []
-    for row in rows:
-        cols += [k for k in row if k not in cols]
+    for row in rows:  # each aggregate's copy of the identity is the identity column
+        cols += [k for k in row if k not in cols and not k.endswith("._identity")]
     data = [(identity, *(row.get(c) for c in cols)) for row in rows]
     return ListRowSource(["identity", *cols], data)
 

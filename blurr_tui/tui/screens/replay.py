@@ -59,6 +59,7 @@ class ReplayScreen(Screen[None]):
         self.panes: PaneUpdater | None = None
         self._shown_state = ""
         self._kicked = False
+        self._shown_error: str | None = None
         self._rate: float | None | bool = False  # False: not chosen here yet
 
     def compose(self) -> ComposeResult:
@@ -95,6 +96,13 @@ class ReplayScreen(Screen[None]):
             window,
         )
         self._set_titles()
+        if not self.controller.time_ordered:
+            self.notify(
+                "Some identity's events are not in time order: replaying in time order, "
+                "as Blurr sorts each identity's events (bad lines first).",
+                title="Log out of order",
+                timeout=10,
+            )
         self.poll()
         self.set_interval(1 / POLL_HZ, self.poll)
 
@@ -108,6 +116,9 @@ class ReplayScreen(Screen[None]):
                 self.set_identity_filter(snap.step.identity)
         self.panes.update(snap, self.identity_filter)
         self._check_pending()
+        if snap.error is not None and snap.error != self._shown_error:
+            self._shown_error = snap.error
+            self.notify(f"Replay stopped: {snap.error}", severity="error", timeout=15)
         if snap.state != self._shown_state:
             self._shown_state = snap.state
             self.refresh_bindings()
