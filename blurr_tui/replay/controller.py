@@ -10,78 +10,40 @@ command runs at once in the caller's thread, so tests can drive it synchronously
 from __future__ import annotations
 
 import copy
-import gzip
-import queue
 import shutil
 import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from ..engine.spec import StreamingSpec, WindowSpec
 from ..store.sqlite_store import SqliteStore
+from .commands import CommandWorker
 from .ordering import is_time_ordered, time_order
 from .pipeline import Replayer, Step
-from .reader import LogLine, is_gzip, read_lines
+from .reader import LogLine, read_lines
+from .snapshot import AT_END, PAUSED, PLAYING, SPEEDS, Snapshot, Touched, count_lines
 
-PLAYING = "playing"
-PAUSED = "paused"
-AT_END = "at-end"
-SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 50, 200, 1000, None)  # None: as fast as possible
+__all__ = [
+    "AT_END",
+    "PAUSED",
+    "PLAYING",
+    "SPEEDS",
+    "ReplayController",
+    "Snapshot",
+    "Touched",
+    "count_lines",
+]
+
 TRACE_ALL_UP_TO = 50.0  # ev/s: at or below this rate every event is traced
 SNAPSHOT_EVERY = 0.05  # s between snapshots while playing
 CHECKPOINT_EVERY = 1.0  # s between store checkpoints while playing
 UI_BREATH = 0.0  # s the worker sleeps after each snapshot at full speed (the UI gets the GIL)
 
 
-@dataclass(frozen=True, slots=True)
-class Touched:
-    """A record the shown event went into."""
-
-    aggregate: str
-    key: str
-    action: str  # engine.trace action: new, continued, restored, split, ...
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Everything the UI shows, as plain data."""
-
-    position: int = 0
-    total: int = 0
-    state: str = PAUSED
-    rate: float | None = 10.0
-    measured_rate: float | None = None
-    step: Step | None = None
-    step_serial: int = 0  # changes whenever ``step`` does
-    data_serial: int = 0  # changes whenever the store was checkpointed
-    run_serial: int = 0  # changes at each restart
-    bad: tuple[tuple[int, str, int], ...] = ()  # (line_no, reason, position)
-    errors: tuple[tuple[int, str, int], ...] = ()
-    touched: tuple[Touched, ...] = ()
-    counts: dict[str, int] = field(default_factory=dict)
-    window: tuple[str, tuple[dict, ...]] | None = None  # (identity, rows)
-    time_ordered: bool = True
-    error: str | None = None  # the worker failed (message), replay stopped
-
-
-def count_lines(path: str | Path) -> int:
-    """Lines in the log (a last line without newline counts), read in 1 MiB chunks."""
-    opener: Callable[..., Any] = gzip.open if is_gzip(path) else open
-    n, last = 0, b"\n"
-    with opener(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            n += chunk.count(b"\n")
-            last = chunk[-1:]
-    return n + (last != b"\n")
-
-
-class ReplayController:
+class ReplayController(CommandWorker):
     def __init__(
         self,
         streaming: StreamingSpec,
@@ -99,10 +61,7 @@ class ReplayController:
         self.db_path = Path(db_path)
         self.db_lock = threading.RLock()  # held while the store and its reader are swapped
         self._lock = threading.Lock()  # guards _snap
-        self._queue: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
-        self._interrupt = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_worker()
         self.total = count_lines(self.log_path)
         self.state = PAUSED
         self.rate: float | None = 10.0
@@ -345,95 +304,9 @@ class ReplayController:
         finally:
             conn.close()
 
-    # -- the worker thread ---------------------------------------------------------------------
-    def submit(self, fn: Callable[[], Any]) -> Future:
-        """Run ``fn`` in the worker (at once in this thread when no worker runs)."""
-        fut: Future = Future()
-        if self._thread is None or not self._thread.is_alive():
-            try:
-                fut.set_result(fn())
-            except Exception as exc:  # noqa: BLE001
-                fut.set_exception(exc)
-            return fut
-        self._queue.put((fn, fut))
-        self._interrupt.set()
-        return fut
-
-    def play(self, rate: float | None | bool = False) -> Future:
-        if rate is not False:
-            self.submit(lambda: self.set_rate_now(rate))  # type: ignore[arg-type]
-        if self._thread is None:  # synchronous: play to the end
-            return self.submit(self.play_now)
-        return self.submit(self._start_playing)
-
-    def _start_playing(self) -> None:
-        if self.state != AT_END:
-            self.state = PLAYING
-            self._next_due = time.monotonic()
-            self._rate_mark = (time.monotonic(), self.position)
-            self._publish()
-
-    def pause(self) -> Future:
-        return self.submit(self.pause_now)
-
-    def toggle(self) -> Future:
-        return self.pause() if self.state == PLAYING else self.play()
-
-    def step(self, n: int = 1) -> Future:
-        return self.submit(lambda: self.step_now(n))
-
-    def goto(self, n: int) -> Future:
-        return self.submit(lambda: self.goto_now(n))
-
-    def restart(self) -> Future:
-        return self.submit(self.restart_now)
-
-    def set_rate(self, rate: float | None) -> Future:
-        return self.submit(lambda: self.set_rate_now(rate))
-
-    def compute_window(self, identity: str | None = None) -> Future:
-        return self.submit(lambda: self.window_now(identity))
-
-    def export(self, path: str | Path) -> Future:
-        return self.submit(lambda: self.export_now(path))
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="blurr-replay", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._interrupt.clear()
-            while True:
-                try:
-                    fn, fut = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if not fut.set_running_or_notify_cancel():
-                    continue
-                try:
-                    fut.set_result(fn())
-                except Exception as exc:  # noqa: BLE001 - reported through the future
-                    fut.set_exception(exc)
-            if self._stop.is_set():
-                break
-            if self.state == PLAYING:
-                try:
-                    self._play_chunk()
-                except Exception as exc:  # noqa: BLE001
-                    self.state = PAUSED
-                    self.worker_error = f"{type(exc).__name__}: {exc}"
-                    self._publish()
-            else:
-                self._interrupt.wait(0.1)
-
     def close(self) -> None:
         """Stop the worker (never waits long) and remove the temporary database."""
-        self._stop.set()
-        self._interrupt.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2.0)
+        self._stop_worker()
         with self.db_lock:
             for conn in (self.store.conn, self.reader.conn):
                 try:
