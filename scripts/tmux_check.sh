@@ -77,5 +77,37 @@ if tmux has-session -t "$S" 2>/dev/null; then
     fail=1
     tmux kill-session -t "$S"
 fi
+# --- a 77k-line log at full speed: the screen keeps updating and q quits at once ---
+BIG=$(mktemp -d)/big.log
+$PY - "$BIG" <<'PY'
+import json, sys
+lines = open("sample_logs/boosts.log").read().splitlines()
+with open(sys.argv[1], "w") as out:
+    for k in range(20):
+        for line in lines:
+            d = json.loads(line)
+            d["user_id"] = f"{d['user_id']}-{k}"
+            out.write(json.dumps(d) + "\n")
+PY
+tmux new-session -d -s "$S" -x 160 -y 45 "$PY -m blurr_tui replay specs/boosts-streaming.yml $BIG"
+wait_for "0 / 77,360" 20 || echo "big log did not open"
+tmux send-keys -t "$S" + + + + + + + +
+wait_for "speed max" 5
+tmux send-keys -t "$S" space
+wait_for "measured" 5
+check "playing 77k lines at max" "playing" "measured"
+t0=$(date +%s.%N)
+tmux send-keys -t "$S" q
+for _ in $(seq 1 60); do tmux has-session -t "$S" 2>/dev/null || break; sleep 0.05; done
+t1=$(date +%s.%N)
+if tmux has-session -t "$S" 2>/dev/null; then
+    echo "!!!!! FAIL: q while playing did not quit within 3 s"
+    fail=1
+    tmux kill-session -t "$S"
+else
+    echo "quit while playing took $(echo "$t1 - $t0" | bc) s"
+fi
+rm -rf "$(dirname "$BIG")"
+
 [ "$fail" -eq 0 ] && echo "tmux check: OK" || echo "tmux check: FAILED"
 exit "$fail"

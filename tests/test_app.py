@@ -321,3 +321,22 @@ async def test_help_screen_and_quit(app: BlurrApp, pilot: Pilot) -> None:
     await pilot.press("q")
     await pilot.pause(0.1)
     assert app._exit_renderables is not None or not app.is_running
+
+
+def test_quit_while_playing_at_full_speed_does_not_hang() -> None:
+    spec = ROOT / "specs/boosts-streaming.yml"
+    log = ROOT / "sample_logs/boosts.log"
+
+    async def main() -> BlurrApp:
+        app = make_app(spec, log)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen))
+            app.controller.set_rate(None)
+            await pilot.press("space")
+            await wait_until(pilot, lambda: app.controller.snapshot().position > 0)
+            await pilot.press("q")
+        return app
+
+    app = asyncio.run(asyncio.wait_for(main(), 20))
+    thread = app.controller._thread
+    assert thread is not None and not thread.is_alive()

@@ -254,7 +254,13 @@ class ReplayScreen(Screen[None]):
                 self._track(f"export {path}", self.controller.export(path))
 
         self.app.push_screen(
-            InputModal("Export the database to", DEFAULT_EXPORT, "path of a SQLite file"), done
+            InputModal(
+                "Export the database to",
+                DEFAULT_EXPORT,
+                "path of a SQLite file",
+                "a consistent copy of the records so far; an existing file is replaced",
+            ),
+            done,
         )
 
     def action_help(self) -> None:
