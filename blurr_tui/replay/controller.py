@@ -40,7 +40,6 @@ __all__ = [
 TRACE_ALL_UP_TO = 50.0  # ev/s: at or below this rate every event is traced
 SNAPSHOT_EVERY = 0.05  # s between snapshots while playing
 CHECKPOINT_EVERY = 1.0  # s between store checkpoints while playing
-UI_BREATH = 0.0  # s the worker sleeps after each snapshot at full speed (the UI gets the GIL)
 
 
 class ReplayController(CommandWorker):
@@ -244,9 +243,8 @@ class ReplayController(CommandWorker):
             else:
                 delay = self._next_due - now()
                 if delay > 0:
-                    if delay > t_end - now():
-                        if interrupt.wait(max(0.0, t_end - now())):
-                            break
+                    if delay > t_end - now():  # not due in this frame: wait out the frame
+                        interrupt.wait(max(0.0, t_end - now()))
                         break
                     if interrupt.wait(delay):
                         break
@@ -264,8 +262,6 @@ class ReplayController(CommandWorker):
             self._rate_mark = (t, self.position)
         checkpoint = self.state != PLAYING or t - self._last_checkpoint >= CHECKPOINT_EVERY
         self._publish(checkpoint=checkpoint)
-        if rate is None and self.state == PLAYING and self._thread is not None:
-            interrupt.wait(UI_BREATH)
 
     def pause_now(self) -> None:
         if self.state == PLAYING:
