@@ -36,6 +36,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return main_validate(args.files)
 
 
+def _pick_and_replay() -> int:
+    """No arguments: a picker for the spec(s) and the log, then the app."""
+    from pathlib import Path
+
+    from .replay_cmd import cmd_replay
+    from .tui.picker import PickerApp
+
+    choice = PickerApp(Path.cwd()).run()
+    if choice is None:
+        return 0
+    ns = argparse.Namespace(
+        spec=choice.streaming, log=choice.log, window_bts=choice.window, db=None
+    )
+    return cmd_replay(ns)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="blurr-tui", description="Replay and inspect Blurr Transform Specs"
@@ -55,9 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_run_parser(sub)
 
-    from .replay_cmd import add_replay_parser
+    from .replay_cmd import add_demo_parser, add_replay_parser
 
     add_replay_parser(sub)
+    add_demo_parser(sub)
     add_derive_parser(sub)
 
     v = sub.add_parser("validate", help="check BTS files and report every error with its line")
@@ -70,8 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
-        parser.print_help()
-        return 0
+        return _pick_and_replay()
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

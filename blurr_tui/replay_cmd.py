@@ -27,3 +27,20 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return 1
     app.run()
     return 0
+
+
+def add_demo_parser(sub: argparse._SubParsersAction) -> None:
+    d = sub.add_parser("demo", help="the app on Blurr's tutorial 1 with a guided tour")
+    d.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .tui.app import make_demo_app
+
+    try:
+        app = make_demo_app()
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    app.run()
+    return 0

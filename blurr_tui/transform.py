@@ -56,9 +56,13 @@ def read_groups(
                 result.events_read += 1
                 try:
                     try:
-                        value = decode(raw.decode("utf-8"))  # json.loads(bytes) minus its encoding sniffing
+                        value = decode(
+                            raw.decode("utf-8")
+                        )  # json.loads(bytes) minus its encoding sniffing
                     except UnicodeDecodeError:
-                        value = loads(raw)  # UTF-16/32 logs: let json detect it, as Blurr's loads does
+                        value = loads(
+                            raw
+                        )  # UTF-16/32 logs: let json detect it, as Blurr's loads does
                     identity, time, record = engine.read(value)
                 except (ValueError, EventRejected) as exc:
                     result.events_bad += 1

@@ -24,7 +24,6 @@ from .spec import AggregateKind, AggregateSpec, FieldType
 from .store import RecordStore
 from .views import make_view
 
-
 _COMPILED: dict[int, tuple[AggregateSpec, list[FieldRun], list[FieldRun], Any, Any]] = {}
 
 

@@ -12,7 +12,7 @@ on the corpus).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timezone
+from datetime import UTC
 from types import FunctionType
 from typing import Any
 
@@ -96,7 +96,7 @@ def compile_fields(fields: list[FieldRun], label: str) -> Callable[..., Any]:
         f"{_P}F": fields,
         f"{_P}ABORTING": ABORTING,
         f"{_P}abort": _abort,
-        f"{_P}UTC": timezone.utc,
+        f"{_P}UTC": UTC,
     }
     body: list[str] = []
     for i, f in enumerate(fields):
@@ -104,7 +104,11 @@ def compile_fields(fields: list[FieldRun], label: str) -> Callable[..., Any]:
         defaults[f"{_P}C{i}"] = f.cast
         body += _field_lines(i, f)
     params = ", ".join(f"{k}={k}" for k in defaults)
-    src = f"def {_P}fields({_P}values, {_P}ns, *, {params}):\n" + ("\n".join(body) or "    pass") + "\n"
+    src = (
+        f"def {_P}fields({_P}values, {_P}ns, *, {params}):\n"
+        + ("\n".join(body) or "    pass")
+        + "\n"
+    )
     scope: dict[str, Any] = dict(defaults)
     code = compile(src, f"<blurr fields {label}>", "exec")
     exec(code, scope)
@@ -114,14 +118,21 @@ def compile_fields(fields: list[FieldRun], label: str) -> Callable[..., Any]:
 
 def bind(template: Callable[..., Any], ns: dict[str, Any]) -> Callable[..., Any]:
     """The same function with ``ns`` (one identity's namespace) as its globals."""
-    fn = FunctionType(template.__code__, ns, template.__name__, template.__defaults__, template.__closure__)
+    fn = FunctionType(
+        template.__code__, ns, template.__name__, template.__defaults__, template.__closure__
+    )
     fn.__kwdefaults__ = template.__kwdefaults__
     return fn
 
 
 def compile_dimensions(dims: list[FieldRun], label: str) -> Callable[..., Any]:
     """A function ``f(ns)`` → list of dimension values, or None when one fails (no trace)."""
-    defaults: dict[str, Any] = {f"{_P}F": dims, f"{_P}ABORTING": ABORTING, f"{_P}abort": _abort, f"{_P}UTC": timezone.utc}
+    defaults: dict[str, Any] = {
+        f"{_P}F": dims,
+        f"{_P}ABORTING": ABORTING,
+        f"{_P}abort": _abort,
+        f"{_P}UTC": UTC,
+    }
     body: list[str] = [f"    {_P}out = []"]
     v = f"{_P}v"
     for i, f in enumerate(dims):

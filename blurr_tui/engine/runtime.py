@@ -19,7 +19,7 @@ from typing import Any
 
 from . import trace as T
 from .aggregates import RUNS, AggregateRun
-from .errors import ABORTING, EngineAbort, EventRejected, describe_exception
+from .errors import ABORTING, EventRejected, describe_exception
 from .fieldrun import eval_when
 from .record import Record
 from .spec import ImportSpec, StreamingSpec

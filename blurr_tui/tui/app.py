@@ -41,7 +41,10 @@ class BlurrApp(App[None]):
     def on_mount(self) -> None:
         if self.start_worker:
             self.controller.start()
-        self.push_screen(ReplayScreen(self.controller))
+        self.push_screen(self.make_screen())
+
+    def make_screen(self) -> Screen:
+        return ReplayScreen(self.controller)
 
     def on_unmount(self) -> None:
         self.controller.close()
@@ -69,3 +72,27 @@ def make_app(
     if db_path is not None and Path(db_path).exists() and Path(db_path).stat().st_size:
         raise FileExistsError(f"{db_path} exists: replay writes a fresh database; pick a new path")
     return BlurrApp(ReplayController(streaming, log_path, db_path, window))
+
+
+class DemoApp(BlurrApp):
+    """The replay app on tutorial 1 with the guided tour docked at the bottom."""
+
+    TITLE = "blurr-tui demo"
+
+    def make_screen(self) -> Screen:
+        from blurr_tui.tui.screens.tour import DemoScreen
+
+        return DemoScreen(self.controller)
+
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_SPEC = REPO / "specs" / "tutorial1-streaming.yml"
+DEMO_LOG = REPO / "sample_logs" / "tutorial1.log"
+
+
+def make_demo_app() -> DemoApp:
+    if not DEMO_SPEC.exists() or not DEMO_LOG.exists():
+        raise FileNotFoundError(
+            f"the demo needs {DEMO_SPEC} and {DEMO_LOG} (run it from a clone of the repository)"
+        )
+    return DemoApp(ReplayController(load_streaming_file(DEMO_SPEC), DEMO_LOG, None, None))
