@@ -58,7 +58,10 @@ def main() -> None:
     print(f"log: {log.name}, {n:,} events")
     rows = []
     ref_rate: dict[str, float] = {}
-    cases = [("streaming", ["--streaming-bts", str(SPEC)]), ("streaming+window", ["--streaming-bts", str(SPEC), "--window-bts", str(WIN)])]
+    cases = [
+        ("streaming", ["--streaming-bts", str(SPEC)]),
+        ("streaming+window", ["--streaming-bts", str(SPEC), "--window-bts", str(WIN)]),
+    ]
     for name, args in cases:
         ours_s, _rss, ours_out = timed(py + ["transform", *args, str(log)])
         line = f"{name:17s} ours   transform {n / ours_s:>10,.0f} ev/s ({ours_s:6.2f} s)"
@@ -71,7 +74,9 @@ def main() -> None:
         print(line, flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "b.db"
-        run_s, run_rss, _ = timed(py + ["run", str(SPEC), str(log), "--window-bts", str(WIN), "--db", str(db), "--quiet"])
+        run_s, run_rss, _ = timed(
+            py + ["run", str(SPEC), str(log), "--window-bts", str(WIN), "--db", str(db), "--quiet"]
+        )
         line = f"{'run → SQLite':17s} ours   run+window {n / run_s:>9,.0f} ev/s ({run_s:6.2f} s), peak RSS {run_rss / 1024:.0f} MB"
         if "streaming+window" in ref_rate:
             line += f" | ratio vs reference transform {(n / run_s) / ref_rate['streaming+window']:5.1f}x"
@@ -82,7 +87,9 @@ def main() -> None:
                 big(big_log, a.big)
             db2 = Path(tmp) / "big.db"
             s, rss, _ = timed(py + ["run", str(SPEC), str(big_log), "--db", str(db2), "--quiet"])
-            print(f"{'1M events':17s} ours   run {a.big / s:>10,.0f} ev/s ({s:6.2f} s), peak RSS {rss / 1024:.0f} MB (limit 300 MB)")
+            print(
+                f"{'1M events':17s} ours   run {a.big / s:>10,.0f} ev/s ({s:6.2f} s), peak RSS {rss / 1024:.0f} MB (limit 300 MB)"
+            )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """Build the benchmark logs (not committed: they are derived and large).
 
-  python bench/make_logs.py scaled [--copies 20] [--out bench/out/tutorial2-x20.log]
-      tutorial 2's log ×N, users and sessions made distinct per copy (≈47k events at ×20)
-  python bench/make_logs.py big [--events 1000000] [--out bench/out/big-1m.log]
-      a generated, time-ordered log of game events in tutorial 2's shape
+python bench/make_logs.py scaled [--copies 20] [--out bench/out/tutorial2-x20.log]
+    tutorial 2's log ×N, users and sessions made distinct per copy (≈47k events at ×20)
+python bench/make_logs.py big [--events 1000000] [--out bench/out/big-1m.log]
+    a generated, time-ordered log of game events in tutorial 2's shape
 """
 
 from __future__ import annotations
@@ -48,8 +48,13 @@ def big(out: Path, events: int, seed: int = 7) -> int:
             if u not in sessions or rnd.random() < 0.05:
                 sessions[u] = f"s-{i:07d}"
             kind = rnd.choice(("game_start", "game_end"))
-            ev = {"event_id": kind, "user_id": u, "session_id": sessions[u], "country": "US",
-                  "timestamp": t.strftime("%Y-%m-%dT%H:%M:%S")}
+            ev = {
+                "event_id": kind,
+                "user_id": u,
+                "session_id": sessions[u],
+                "country": "US",
+                "timestamp": t.strftime("%Y-%m-%dT%H:%M:%S"),
+            }
             if kind == "game_end":
                 ev["won"] = rnd.random() < 0.5
             if rnd.random() < 0.01:

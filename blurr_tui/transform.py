@@ -110,7 +110,7 @@ def transform(
         apply = run.apply
         line_no = 0
         try:
-            for time, _seq, record, line_no in events:
+            for time, _seq, record, line_no in events:  # noqa: B007 (read by the handler)
                 apply(record, time)
             line_no = 0
             run.finalize()

@@ -57,8 +57,12 @@ def gen_boosts(seed: int = 20180301) -> str:
             boosted = day in boosts_at
             # Every 10th player boosts twice on a boost day (Max: 1 keeps the first one).
             n_today = 2 if boosted and ui % 10 == 0 else 1
-            t = start + timedelta(days=day, hours=rng.randint(7, 12 if n_today == 2 else 21),
-                                  minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
+            t = start + timedelta(
+                days=day,
+                hours=rng.randint(7, 12 if n_today == 2 else 21),
+                minutes=rng.randint(0, 59),
+                seconds=rng.randint(0, 59),
+            )
             for k in range(n_today):
                 if k:
                     t += timedelta(hours=rng.randint(2, 4))
@@ -70,8 +74,14 @@ def gen_boosts(seed: int = 20180301) -> str:
                 level = rng.randint(1, 3)
                 for g in range(n_games):
                     t += timedelta(seconds=rng.randint(5, 90))
-                    ev = {"event_id": "game_start", "user_id": user, "session_id": session_id,
-                          "country": country, "level": level, "timestamp": t.isoformat()}
+                    ev = {
+                        "event_id": "game_start",
+                        "user_id": user,
+                        "session_id": session_id,
+                        "country": country,
+                        "level": level,
+                        "timestamp": t.isoformat(),
+                    }
                     if boosted and g == 0:
                         ev["boost"] = True
                     events.append((t, seq, ev))
@@ -79,10 +89,21 @@ def gen_boosts(seed: int = 20180301) -> str:
                     t += timedelta(seconds=rng.randint(60, 600))
                     won = rng.random() < (skill + (0.15 if engaged else 0.0))
                     score = rng.randint(50, 400) * level + (200 if won else 0)
-                    events.append((t, seq, {"event_id": "game_end", "user_id": user,
-                                            "session_id": session_id, "country": country,
-                                            "won": won, "score": score,
-                                            "timestamp": t.isoformat()}))
+                    events.append(
+                        (
+                            t,
+                            seq,
+                            {
+                                "event_id": "game_end",
+                                "user_id": user,
+                                "session_id": session_id,
+                                "country": country,
+                                "won": won,
+                                "score": score,
+                                "timestamp": t.isoformat(),
+                            },
+                        )
+                    )
                     seq += 1
                     if won and level < 5 and rng.random() < 0.5:
                         level += 1
@@ -113,8 +134,18 @@ def gen_cart(seed: int = 1700000000) -> str:
         while at in used_ms:  # keep every timestamp distinct
             at += 1
         used_ms.add(at)
-        events.append((at, seq, {"subject": {"type": "user", "id": user}, "verb": verb,
-                                 "object": obj, "context": {"at": at}}))
+        events.append(
+            (
+                at,
+                seq,
+                {
+                    "subject": {"type": "user", "id": user},
+                    "verb": verb,
+                    "object": obj,
+                    "context": {"at": at},
+                },
+            )
+        )
         seq += 1
 
     def item(sku: str, count: int | None = None) -> dict:
@@ -126,7 +157,12 @@ def gen_cart(seed: int = 1700000000) -> str:
     def session(user: str, at: int, will_order: bool, basket_size: int) -> int:
         """Emit one browsing session starting at `at`; return the time of its last event."""
         step = lambda: rng.randint(8, 240) * 1000 + rng.randint(0, 999)  # noqa: E731
-        emit(at, user, "STARTED_BROWSING", {"type": "page", "id": rng.choice(["home", "search", "promo"])})
+        emit(
+            at,
+            user,
+            "STARTED_BROWSING",
+            {"type": "page", "id": rng.choice(["home", "search", "promo"])},
+        )
         basket: dict[str, int] = {}
         for _ in range(rng.randint(2, 6)):
             at += step()
@@ -152,8 +188,17 @@ def gen_cart(seed: int = 1700000000) -> str:
         if will_order and basket:
             at += step()
             total = round(sum(CATALOG[s] * c for s, c in basket.items()), 2)
-            emit(at, user, "ORDERED", {"type": "order", "id": f"o-{seq:05d}", "total": total,
-                                       "count": sum(basket.values())})
+            emit(
+                at,
+                user,
+                "ORDERED",
+                {
+                    "type": "order",
+                    "id": f"o-{seq:05d}",
+                    "total": total,
+                    "count": sum(basket.values()),
+                },
+            )
             if rng.random() < 0.3:
                 at += step()
                 emit(at, user, "VIEWED_ITEM", item(rng.choice(list(CATALOG))))
@@ -180,15 +225,21 @@ def gen_cart(seed: int = 1700000000) -> str:
     end_start = t0 + horizon
     for ui, user in enumerate(users):
         if ui % 4 == 0:
-            session(user, end_start + rng.randint(0, 15) * 60 * 1000, will_order=ui % 8 == 0,
-                    basket_size=rng.randint(1, 3))
+            session(
+                user,
+                end_start + rng.randint(0, 15) * 60 * 1000,
+                will_order=ui % 8 == 0,
+                basket_size=rng.randint(1, 3),
+            )
     events.sort(key=lambda e: (e[0], e[1]))
     return _dump([e for _, _, e in events])
 
 
 # --------------------------------------------------------------------------- anomalies
-WORDS = ("request served cache miss user login ok retry timeout queue job done upstream "
-         "status healthy latency ms read write bytes shard token refreshed").split()
+WORDS = (
+    "request served cache miss user login ok retry timeout queue job done upstream "
+    "status healthy latency ms read write bytes shard token refreshed"
+).split()
 
 
 def gen_anomalies(seed: int = 4242) -> str:
@@ -205,7 +256,9 @@ def gen_anomalies(seed: int = 4242) -> str:
     seq = 0
     for subject in subjects:
         n = rng.randint(70, 130)
-        times = sorted(start + timedelta(seconds=rng.randint(0, 3 * 24 * 3600 - 1)) for _ in range(n))
+        times = sorted(
+            start + timedelta(seconds=rng.randint(0, 3 * 24 * 3600 - 1)) for _ in range(n)
+        )
         # Injections: most subjects get 1-3 after their 10th event; svc-05 gets one at its
         # 3rd event (too early to be judged: fewer than 5 prior events).
         inject = set(rng.sample(range(10, n), rng.choice([0, 1, 1, 2, 3])))
@@ -220,19 +273,32 @@ def gen_anomalies(seed: int = 4242) -> str:
                 size = rng.randint(600, 2000)
                 lines = []
                 while sum(len(x) + 1 for x in lines) < size:
-                    lines.append(f'  File "/srv/{subject}/{rng.choice(WORDS)}.py", line {rng.randint(1, 900)}, in {rng.choice(WORDS)}')
+                    lines.append(
+                        f'  File "/srv/{subject}/{rng.choice(WORDS)}.py", line {rng.randint(1, 900)}, in {rng.choice(WORDS)}'
+                    )
                 body = "Traceback (most recent call last):\n" + "\n".join(lines)[:size]
-                ev = {"subject": subject, "timestamp": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                      "level": "ERROR", "body": body, "injected": True}
+                ev = {
+                    "subject": subject,
+                    "timestamp": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "level": "ERROR",
+                    "body": body,
+                    "injected": True,
+                }
             else:
                 # two kinds of message: short status lines and longer request lines
                 target = rng.randint(45, 60) if rng.random() < 0.5 else rng.randint(100, 115)
                 body = f"{level.lower()}:"
                 while len(body) < target:
-                    body += " " + (rng.choice(WORDS) if rng.random() < 0.8 else str(rng.randint(0, 99999)))
+                    body += " " + (
+                        rng.choice(WORDS) if rng.random() < 0.8 else str(rng.randint(0, 99999))
+                    )
                 body = body[:target]
-                ev = {"subject": subject, "timestamp": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                      "level": level, "body": body}
+                ev = {
+                    "subject": subject,
+                    "timestamp": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "level": level,
+                    "body": body,
+                }
             events.append((t, seq, ev))
             seq += 1
     events.sort(key=lambda e: (e[0], e[1]))

@@ -118,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.monotonic() - t0
     n_abort = sum(1 for d in dirs if results[d][1] != 0)
     print(
-        f"{len(dirs)} cases ({n_abort} with non-zero exit), {len(changed)} changed, "
-        f"{elapsed:.1f}s"
+        f"{len(dirs)} cases ({n_abort} with non-zero exit), {len(changed)} changed, {elapsed:.1f}s"
     )
     return 1 if (args.check and changed) else 0
 

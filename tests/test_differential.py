@@ -87,14 +87,18 @@ def test_differential(ref_blurr, tmp_path):
         (out / "expected.rc").write_text(f"{ref.exit_code}\n")
         (out / "ref.err").write_text(ref.stderr, encoding="utf-8")
         if ours is not None:
-            (out / "ours.out").write_text("".join(r + "\n" for r in rows_of(ours.stdout_lines)), encoding="utf-8")
+            (out / "ours.out").write_text(
+                "".join(r + "\n" for r in rows_of(ours.stdout_lines)), encoding="utf-8"
+            )
             (out / "ours.err").write_text("\n".join(ours.stderr_lines) + "\n", encoding="utf-8")
             (out / "ours.rc").write_text(f"{ours.exit_code}\n")
         (out / "problem.txt").write_text(problem + "\n", encoding="utf-8")
         mismatches.append((case.seed, problem, out))
 
-    print(f"\ndifferential: {n} cases (seeds {seed0}..{seed0 + n - 1}), "
-          f"{aborts} reference aborts, {len(mismatches)} mismatches")
+    print(
+        f"\ndifferential: {n} cases (seeds {seed0}..{seed0 + n - 1}), "
+        f"{aborts} reference aborts, {len(mismatches)} mismatches"
+    )
     for seed, problem, out in mismatches:
         print(f"  seed {seed}: {problem.splitlines()[0]}  -> {out}")
     assert not mismatches, "\n\n".join(f"seed {s} ({o}):\n{p}" for s, p, o in mismatches)

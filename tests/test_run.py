@@ -247,18 +247,6 @@ def test_spec_error_is_one_line_wide_terminal(tmp_path: Path) -> None:
     assert "Blurr:Transform:Nope" in msg[0]
 
 
-def test_spec_error_is_one_line_wide_terminal(tmp_path: Path) -> None:
-    spec = _bad_type_spec(tmp_path)
-    env = {**os.environ, "COLUMNS": "1000"}
-    r = run_cli(spec, LOGS / "tutorial1.log", tmp_path / "x.db", env=env)
-    assert r.returncode == 1
-    assert "Traceback" not in r.stderr
-    msg = [line for line in r.stderr.splitlines() if line.strip()]
-    assert len(msg) == 1, r.stderr
-    assert msg[0].startswith("error:")
-    assert "Blurr:Transform:Nope" in msg[0]
-
-
 def test_spec_error_is_one_line(tmp_path: Path) -> None:
     spec = _bad_type_spec(tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}

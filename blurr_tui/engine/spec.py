@@ -9,11 +9,11 @@ mistakes to the user) is a separate concern: see :mod:`blurr_tui.engine.validati
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from types import CodeType
 
 
-class AggregateKind(str, Enum):
+class AggregateKind(StrEnum):
     IDENTITY = "identity"
     BLOCK = "block"
     ACTIVITY = "activity"
@@ -22,7 +22,7 @@ class AggregateKind(str, Enum):
     LABEL = "label"
 
 
-class FieldType(str, Enum):
+class FieldType(StrEnum):
     INTEGER = "integer"
     FLOAT = "float"
     STRING = "string"

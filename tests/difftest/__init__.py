@@ -60,7 +60,9 @@ class RefResult:
     stderr: str
 
 
-def run_reference(streaming: str, window: str | None, logs: list[str], timeout: float = 300) -> RefResult:
+def run_reference(
+    streaming: str, window: str | None, logs: list[str], timeout: float = 300
+) -> RefResult:
     cmd = [str(reference_path()), "transform", "--streaming-bts", streaming]
     if window:
         cmd += ["--window-bts", window]

@@ -101,67 +101,138 @@ class Gen:
         me = f"{agg.name}.{f.name}"
         t = f.type
         if t == "integer":
-            return self.pick([
-                f"{me} + 1", "source.v", f"{me} + source.v", "len(source.s)", "int(source.s)",
-                "source.v // 2", "10 // source.v", "source.flag", f"{me} + (1 if source.flag else 0)",
-                "time.minute", self.other_ref(("integer",), "source.n"), "source.n * 3",
-                f"{me} + len(source.tags)", "source.x", "'7'", "2**65 + source.n",
-            ])
+            return self.pick(
+                [
+                    f"{me} + 1",
+                    "source.v",
+                    f"{me} + source.v",
+                    "len(source.s)",
+                    "int(source.s)",
+                    "source.v // 2",
+                    "10 // source.v",
+                    "source.flag",
+                    f"{me} + (1 if source.flag else 0)",
+                    "time.minute",
+                    self.other_ref(("integer",), "source.n"),
+                    "source.n * 3",
+                    f"{me} + len(source.tags)",
+                    "source.x",
+                    "'7'",
+                    "2**65 + source.n",
+                ]
+            )
         if t == "float":
-            return self.pick([
-                "source.x", f"{me} + source.x", "source.v / 3", "source.x * 1e-6", "float(source.s)",
-                "source.v / source.x", f"{me} * 1.5 + 0.1", "source.x * 1e17", "source.n",
-                self.other_ref(("integer", "float"), "source.x") + " / 7",
-            ])
+            return self.pick(
+                [
+                    "source.x",
+                    f"{me} + source.x",
+                    "source.v / 3",
+                    "source.x * 1e-6",
+                    "float(source.s)",
+                    "source.v / source.x",
+                    f"{me} * 1.5 + 0.1",
+                    "source.x * 1e17",
+                    "source.n",
+                    self.other_ref(("integer", "float"), "source.x") + " / 7",
+                ]
+            )
         if t == "string":
-            return self.pick([
-                "source.s", "source.k", f"{me} + source.k", "str(source.v)", "source.s.upper()",
-                "source.k[0]", "identity", "time.isoformat()", "str(source.tags)",
-                self.other_ref(("string",), "source.k"), "source.m['a']", "str(source.x)",
-            ])
+            return self.pick(
+                [
+                    "source.s",
+                    "source.k",
+                    f"{me} + source.k",
+                    "str(source.v)",
+                    "source.s.upper()",
+                    "source.k[0]",
+                    "identity",
+                    "time.isoformat()",
+                    "str(source.tags)",
+                    self.other_ref(("string",), "source.k"),
+                    "source.m['a']",
+                    "str(source.x)",
+                ]
+            )
         if t == "boolean":
-            return self.pick([
-                "source.flag", "source.v > 3", f"not {me}", "source.k == 'a'", "source.s",
-                "source.n", "len(source.tags) > 1",
-            ])
+            return self.pick(
+                [
+                    "source.flag",
+                    "source.v > 3",
+                    f"not {me}",
+                    "source.k == 'a'",
+                    "source.s",
+                    "source.n",
+                    "len(source.tags) > 1",
+                ]
+            )
         if t == "datetime":
-            return self.pick([
-                "time", "parse(source.ts2)", f"time if {me} is None else {me}",
-                f"max(time, {me})", "source.ts2",
-            ])
+            return self.pick(
+                [
+                    "time",
+                    "parse(source.ts2)",
+                    f"time if {me} is None else {me}",
+                    f"max(time, {me})",
+                    "source.ts2",
+                ]
+            )
         if t == "map":
-            return self.pick([
-                f"{me}.set(source.k, source.v)", f"{me}.increment(source.k)",
-                f"{me}.increment(source.k, source.v)", "source.m", f"{me}.get('zz')",
-                f"{me}.set(source.k, source.x).increment('total')",
-            ])
+            return self.pick(
+                [
+                    f"{me}.set(source.k, source.v)",
+                    f"{me}.increment(source.k)",
+                    f"{me}.increment(source.k, source.v)",
+                    "source.m",
+                    f"{me}.get('zz')",
+                    f"{me}.set(source.k, source.x).increment('total')",
+                ]
+            )
         if t == "list":
-            return self.pick([
-                f"{me}.append(source.v)", f"{me}.append(source.k).remove('zz')", "source.tags",
-                "sorted(source.tags)", f"{me} + [source.v]", f"{me}.append(source.n).insert(0, source.x)",
-                "[t * 2 for t in source.tags]",
-            ])
+            return self.pick(
+                [
+                    f"{me}.append(source.v)",
+                    f"{me}.append(source.k).remove('zz')",
+                    "source.tags",
+                    "sorted(source.tags)",
+                    f"{me} + [source.v]",
+                    f"{me}.append(source.n).insert(0, source.x)",
+                    "[t * 2 for t in source.tags]",
+                ]
+            )
         if t == "set":  # int-only sets of small values: output order is ascending
-            return self.pick([
-                f"{me}.add(source.n)", "source.tags", f"{me}.union(source.tags)",
-                f"{me}.add(source.n).discard(3)",
-            ])
+            return self.pick(
+                [
+                    f"{me}.add(source.n)",
+                    "source.tags",
+                    f"{me}.union(source.tags)",
+                    f"{me}.add(source.n).discard(3)",
+                ]
+            )
         raise AssertionError(t)
 
     def when_expr(self, agg: Agg, f: Field) -> str | None:
         if not self.chance(0.3):
             return None
-        return self.pick([
-            q("source.k == 'a'"), q("source.v > 2"), q("source.flag"), q("source.n is not None"),
-            "false", q("False"), q(f"not {agg.name}.{f.name}"), q("source.x < 0"),
-        ])
+        return self.pick(
+            [
+                q("source.k == 'a'"),
+                q("source.v > 2"),
+                q("source.flag"),
+                q("source.n is not None"),
+                "false",
+                q("False"),
+                q(f"not {agg.name}.{f.name}"),
+                q("source.x < 0"),
+            ]
+        )
 
     # -- aggregates
     def make_aggs(self, window: bool) -> None:
         kinds = []
         n = self.r.randint(1, 4)
         for _ in range(n):
-            kinds.append(self.pick(["identity", "identity_dims", "block", "block", "activity", "variable"]))
+            kinds.append(
+                self.pick(["identity", "identity_dims", "block", "block", "activity", "variable"])
+            )
         if window:
             kinds = [k for k in kinds if k not in ("block", "activity")]
             kinds.insert(self.r.randint(0, len(kinds)), self.pick(["block", "block", "activity"]))
@@ -192,7 +263,9 @@ class Gen:
         if self.chance(0.05):  # rarely, an expression that aborts the whole run
             a = self.pick(self.aggs)
             f = self.pick(a.fields)
-            f.value = self.pick(["undefined_name + 1", f"{a.name}.no_such_field", f"source.v or {a.name}.nope"])
+            f.value = self.pick(
+                ["undefined_name + 1", f"{a.name}.no_such_field", f"source.v or {a.name}.nope"]
+            )
 
     def streaming_yaml(self, window: bool) -> str:
         out = [
@@ -211,11 +284,25 @@ class Gen:
             "Time: parse(source.t)",
         ]
         if self.chance(0.2 if window else 0.3):
-            out.append("When: " + q(self.pick([
-                "source.k != 'noise'", "source.v is None or source.v < 8", "source.n != 5",
-            ])))
+            out.append(
+                "When: "
+                + q(
+                    self.pick(
+                        [
+                            "source.k != 'noise'",
+                            "source.v is None or source.v < 8",
+                            "source.n != 5",
+                        ]
+                    )
+                )
+            )
         out.append("Aggregates:")
-        types = {"identity": "Identity", "block": "Block", "activity": "Activity", "variable": "Variable"}
+        types = {
+            "identity": "Identity",
+            "block": "Block",
+            "activity": "Activity",
+            "variable": "Variable",
+        }
         for a in self.aggs:
             out.append(f"  - Type: Blurr:Aggregate:{types[a.kind]}")
             out.append(f"    Name: {a.name}")
@@ -228,10 +315,18 @@ class Gen:
             if a.dims:
                 out.append("    Dimensions:")
                 for d in a.dims:
-                    out += [f"      - Name: {d.name}", f"        Type: {d.type}", f"        Value: {q(d.value)}"]
+                    out += [
+                        f"      - Name: {d.name}",
+                        f"        Type: {d.type}",
+                        f"        Value: {q(d.value)}",
+                    ]
             out.append("    Fields:")
             for f in a.fields:
-                out += [f"      - Name: {f.name}", f"        Type: {f.type}", f"        Value: {q(f.value)}"]
+                out += [
+                    f"      - Name: {f.name}",
+                    f"        Type: {f.type}",
+                    f"        Value: {q(f.value)}",
+                ]
                 if f.when:
                     out.append(f"        When: {f.when}")
         return "\n".join(out) + "\n"
@@ -259,7 +354,9 @@ class Gen:
             "SourceBTS: s",
         ]
         if self.chance(0.15):
-            out.append("When: " + q(self.pick(["anchor._start_time.second % 3 != 0", "identity != 'b'"])))
+            out.append(
+                "When: " + q(self.pick(["anchor._start_time.second % 3 != 0", "identity != 'b'"]))
+            )
         out += ["Anchor:", f"  Condition: {q(self.pick(cond))}"]
         if self.chance(0.4):
             out.append(f"  Max: {self.r.randint(1, 3)}")
@@ -298,7 +395,13 @@ class Gen:
                 f = self.pick(listable)
                 fields.append(("vals", "list", f"source.{f.name}"))
                 fields.append(("first", f.type, f"source.{f.name}[0]"))
-            fields.append(("span", "integer", "(source._end_time[-1] - source._start_time[0]).total_seconds()"))
+            fields.append(
+                (
+                    "span",
+                    "integer",
+                    "(source._end_time[-1] - source._start_time[0]).total_seconds()",
+                )
+            )
             fields.append(("anchor_start", "string", "str(anchor._start_time)"))
             for name, typ, val in fields:
                 out += [f"      - Name: {name}", f"        Type: {typ}", f"        Value: {q(val)}"]
@@ -311,7 +414,11 @@ class Gen:
         n = r.randint(5, 40)
         offsets = ["", "", "Z", "+05:00", "-08:00", "+00:00"]
         uniform_offset = self.pick(["", "", "+05:00"])
-        gaps = [0, 1, 5, 10, 30, 59, 60, 61, 600, 3600, 5000, 86400, 90000] if window else [0, 0, 1, 5, 10, 30, 60, 120, 3600]
+        gaps = (
+            [0, 1, 5, 10, 30, 59, 60, 61, 600, 3600, 5000, 86400, 90000]
+            if window
+            else [0, 0, 1, 5, 10, 30, 60, 120, 3600]
+        )
         t = datetime(2018, 1, 1) + timedelta(seconds=r.randint(0, 86400))
         lines = []
         for _ in range(n):
@@ -336,7 +443,9 @@ class Gen:
             if self.chance(0.4):
                 ev["m"] = self.pick([{"a": "x"}, {"a": 1, "b": [1, 2]}, {}, {"b": None}])
             if self.chance(0.4):
-                ev["ts2"] = self.pick(["2018-02-01T10:00:00", "2018-02-01T10:00:00+05:30", "bad", "2018-02-01"])
+                ev["ts2"] = self.pick(
+                    ["2018-02-01T10:00:00", "2018-02-01T10:00:00+05:30", "bad", "2018-02-01"]
+                )
             keys = list(ev)
             if self.chance(0.2):
                 r.shuffle(keys)
@@ -346,11 +455,19 @@ class Gen:
             lines[i], lines[j] = lines[j], lines[i]
         if self.chance(0.3):  # bad lines, skipped by the reader
             for _ in range(r.randint(1, 3)):
-                bad = self.pick([
-                    "", "notjson", "[1, 2]", "5", '{"t": "2018-01-01T00:00:00"}',
-                    '{"user": "a", "t": "garbage"}', '{"user": "", "t": "2018-01-01T00:00:00"}',
-                    '{"user": "a"}', '[["user", "b"], ["t", "2018-01-01T00:00:01"], ["v", 1]]',
-                ])
+                bad = self.pick(
+                    [
+                        "",
+                        "notjson",
+                        "[1, 2]",
+                        "5",
+                        '{"t": "2018-01-01T00:00:00"}',
+                        '{"user": "a", "t": "garbage"}',
+                        '{"user": "", "t": "2018-01-01T00:00:00"}',
+                        '{"user": "a"}',
+                        '[["user", "b"], ["t", "2018-01-01T00:00:01"], ["v", 1]]',
+                    ]
+                )
                 lines.insert(r.randrange(len(lines) + 1), bad)
         if self.chance(0.03):  # non-string identity: the run aborts
             lines.append('{"user": 42, "t": "2018-01-01T00:00:00"}')
