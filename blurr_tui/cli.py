@@ -15,11 +15,7 @@ from . import __version__
 def _cmd_transform(args: argparse.Namespace) -> int:
     from .transform import run_transform
 
-    if args.debug:
-        from .engine import errors
-
-        errors.DEBUG = True
-    result = run_transform(args.streaming_bts, args.window_bts, args.logs)
+    result = run_transform(args.streaming_bts, args.window_bts, args.logs, debug=args.debug)
     out = sys.stdout
     for line in result.stdout_lines:
         out.write(line)

@@ -19,9 +19,10 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .store.readonly import DeriveError, ReadOnlyStore, parse_time
+if TYPE_CHECKING:  # the store is imported when the command runs, so the CLI starts fast
+    from .store.readonly import ReadOnlyStore
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BUILTINS = builtins.__dict__
@@ -38,6 +39,8 @@ def epoch_ms(dt: datetime) -> int:
 
 
 def compile_condition(where: str) -> Any:
+    from .store.readonly import DeriveError
+
     try:
         return compile(where, "<--where>", "eval")
     except (SyntaxError, ValueError) as exc:  # ValueError: NUL characters
@@ -103,6 +106,8 @@ def derive_events(
 
 
 def resolve_as_of(store: ReadOnlyStore, text: str | None, err: TextIO) -> datetime:
+    from .store.readonly import DeriveError, parse_time
+
     if text:
         try:
             return parse_time(text)
@@ -130,6 +135,8 @@ def run_derive(
 ) -> DeriveStats:  # fmt: skip
     """Validate, then write the derived events to ``out`` (a stream or a file path, opened
     only once everything is valid); raises :class:`DeriveError`."""
+    from .store.readonly import ReadOnlyStore
+
     code = compile_condition(where)
     store = ReadOnlyStore(db)
     try:
@@ -165,6 +172,8 @@ def _write(events: Iterator[dict], out: TextIO) -> None:
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
+    from .store.readonly import DeriveError
+
     err = sys.stderr
     try:
         out = args.out or sys.stdout

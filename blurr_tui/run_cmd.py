@@ -7,16 +7,6 @@ import signal
 import sys
 import threading
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
 
 def add_run_parser(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("run", help="replay a log into a SQLite database (headless, resumable)")
@@ -40,6 +30,16 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     from .engine.errors import EngineAbort
     from .engine.loader import SpecError
     from .replay.headless import HeadlessRun, RunRefused

@@ -9,6 +9,7 @@ aborts, as in Blurr; diagnostics go to stderr.
 from __future__ import annotations
 
 import json
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .engine.runtime import StreamingEngine
 from .engine.spec import StreamingSpec, WindowSpec
 from .engine.store import MemoryStore
 from .engine.window import WindowTransform
+from .replay.jsonline import loads_line
 
 
 @dataclass
@@ -27,9 +29,6 @@ class TransformResult:
     exit_code: int = 0
     events_read: int = 0
     events_bad: int = 0
-
-
-_DECODER = json.JSONDecoder()
 
 
 @dataclass(slots=True)
@@ -48,21 +47,12 @@ def read_groups(
 ) -> dict[str, _Group]:
     groups: dict[str, _Group] = {}
     seq = 0
-    loads = json.loads
-    decode = _DECODER.decode
     for path in paths:
         with open(path, "rb") as fh:
             for line_no, raw in enumerate(fh, 1):
                 result.events_read += 1
                 try:
-                    try:
-                        value = decode(
-                            raw.decode("utf-8")
-                        )  # json.loads(bytes) minus its encoding sniffing
-                    except UnicodeDecodeError:
-                        value = loads(
-                            raw
-                        )  # UTF-16/32 logs: let json detect it, as Blurr's loads does
+                    value = loads_line(raw)
                     identity, time, record = engine.read(value)
                 except (ValueError, EventRejected) as exc:
                     result.events_bad += 1
@@ -143,9 +133,14 @@ class _EncodeError(Exception):
 
 
 def run_transform(
-    streaming_path: str, window_path: str | None, log_paths: list[str], fast: bool = True
+    streaming_path: str,
+    window_path: str | None,
+    log_paths: list[str],
+    fast: bool = True,
+    debug: bool = False,
 ) -> TransformResult:
-    """Blurr's transform; ``fast=False`` uses the interpreted field path (for comparisons)."""
+    """Blurr's transform; ``fast=False`` uses the interpreted field path (for comparisons);
+    ``debug`` adds the Python traceback of an abort to the diagnostics."""
     result = TransformResult()
     try:
         streaming = load_streaming_file(streaming_path)
@@ -162,6 +157,10 @@ def run_transform(
         result.exit_code = 1
         result.stdout_lines = []
         who = f" (identity {exc.identity!r})" if exc.identity else ""
+        if debug:
+            result.stderr_lines.extend(
+                "".join(traceback.format_exception(exc.__cause__ or exc)).rstrip().splitlines()
+            )
         result.stderr_lines.append(
             f"error: run aborted, as Blurr 0.4.1 aborts{who}: {exc.describe()}"
         )

@@ -16,6 +16,7 @@ from typing import Any
 from dateutil import parser as _du_parser
 
 _dateutil_parse = _du_parser.parse
+_fromisoformat = datetime.fromisoformat
 
 _SHAPE = re.compile(
     r"(\d{4})([-/])(\d{2})\2(\d{2})"
@@ -39,19 +40,15 @@ def fast_parse_text(text: str) -> datetime | None:
     m = _SHAPE.fullmatch(text)
     if m is None:
         return None
-    y, _sep, mo, d, h, mi, s, frac, tz = m.groups()
-    if h is not None and s is None and tz is not None:
+    tz = m.group(9)
+    if tz is not None and m.group(7) is None:
         return None  # "HH:MM+hh:mm" is rare; let dateutil decide
+    core = text if tz is None else text[: m.start(9)]
+    if m.group(2) == "/":
+        core = core.replace("/", "-")
     try:
-        dt = datetime(
-            int(y),
-            int(mo),
-            int(d),
-            int(h) if h else 0,
-            int(mi) if mi else 0,
-            int(s) if s else 0,
-            int(frac.ljust(6, "0")) if frac else 0,
-        )
+        # The shape is already checked, so fromisoformat reads exactly the same fields.
+        dt = _fromisoformat(core)
     except ValueError:
         return None
     if tz is not None:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from .jsonline import loads_line
+
 RAW_HEAD = 4096  # bytes kept of an over-long line
 _CHUNK = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -68,7 +70,7 @@ def parse_line(line_no: int, offset: int, line: bytes) -> LogLine:
     """Parse one raw line (with or without its newline) the way Blurr does."""
     end = offset + len(line)
     try:
-        value = json.loads(line)
+        value = loads_line(line)
     except UnicodeDecodeError as e:
         if e.encoding.replace("-", "").lower().startswith("utf8"):
             bad = e.object[e.start : e.start + 1].hex()

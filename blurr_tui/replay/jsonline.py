@@ -1,0 +1,26 @@
+"""``json.loads`` for one log line, without its per-call overhead on the common case.
+
+``json.loads(bytes)`` sniffs the encoding and runs a whitespace regex twice per call; a log
+line is almost always UTF-8 text that starts with ``{`` and ends with a newline.  That case
+goes straight to the C scanner; everything else (leading blanks, other encodings, errors,
+trailing garbage) goes to ``json.loads`` so values and error messages are exactly its own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_scan_once = json.decoder.JSONDecoder().scan_once
+_loads = json.loads
+
+
+def loads_line(raw: bytes) -> Any:
+    try:
+        text = raw.decode("utf-8")
+        value, end = _scan_once(text, 0)
+    except (UnicodeDecodeError, StopIteration, ValueError):
+        return _loads(raw)
+    if end != len(text) and not text[end:].isspace():
+        return _loads(raw)  # raises "Extra data" like json.loads
+    return value
