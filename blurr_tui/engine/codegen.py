@@ -12,12 +12,12 @@ on the corpus).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
 from types import FunctionType
 from typing import Any
 
 from .errors import ABORTING, EngineAbort, abort_from
 from .fieldrun import END, IDENTITY, START, FieldRun
+from .fields import with_utc
 
 _P = "__bz_"
 
@@ -84,7 +84,7 @@ def _field_lines(i: int, f: FieldRun) -> list[str]:
     if f.is_datetime:
         out += [
             f"{indent}        if {v}.tzinfo is None:",
-            f"{indent}            {v} = {v}.replace(tzinfo={_P}UTC)",
+            f"{indent}            {v} = {_P}with_utc({v})",
         ]
     out.append(f"{indent}        {_P}values[{name}] = {v}")
     return out
@@ -96,7 +96,7 @@ def compile_fields(fields: list[FieldRun], label: str) -> Callable[..., Any]:
         f"{_P}F": fields,
         f"{_P}ABORTING": ABORTING,
         f"{_P}abort": _abort,
-        f"{_P}UTC": UTC,
+        f"{_P}with_utc": with_utc,
     }
     body: list[str] = []
     for i, f in enumerate(fields):
@@ -131,7 +131,7 @@ def compile_dimensions(dims: list[FieldRun], label: str) -> Callable[..., Any]:
         f"{_P}F": dims,
         f"{_P}ABORTING": ABORTING,
         f"{_P}abort": _abort,
-        f"{_P}UTC": UTC,
+        f"{_P}with_utc": with_utc,
     }
     body: list[str] = [f"    {_P}out = []"]
     v = f"{_P}v"
@@ -168,7 +168,7 @@ def compile_dimensions(dims: list[FieldRun], label: str) -> Callable[..., Any]:
             "            return None",
         ]
         if f.is_datetime:
-            body += [f"    if {v}.tzinfo is None:", f"        {v} = {v}.replace(tzinfo={_P}UTC)"]
+            body += [f"    if {v}.tzinfo is None:", f"        {v} = {_P}with_utc({v})"]
         body.append(f"    {_P}out.append({v})")
     body.append(f"    return {_P}out")
     params = ", ".join(f"{k}={k}" for k in defaults)
@@ -176,3 +176,29 @@ def compile_dimensions(dims: list[FieldRun], label: str) -> Callable[..., Any]:
     scope: dict[str, Any] = dict(defaults)
     exec(compile(src, f"<blurr dimensions {label}>", "exec"), scope)
     return scope[f"{_P}dims"]
+
+
+def compile_read(identity_text: str, time_text: str, label: str) -> Callable[..., Any]:
+    """``f()`` → (identity, time) for the reading stage, or None when anything is off.
+
+    Runs with the read namespace as globals (``source`` set by the caller). None sends the
+    caller to the interpreted path, which says precisely what went wrong.
+    """
+    from datetime import datetime
+
+    src = (
+        f"def {_P}read(*, {_P}datetime={_P}datetime):\n"
+        f"    try:\n"
+        f"        {_P}i = {_expr(identity_text)}\n"
+        f"        if not {_P}i or {_P}i.__class__ is not str:\n"
+        f"            return None\n"
+        f"        {_P}t = {_expr(time_text)}\n"
+        f"    except Exception:\n"
+        f"        return None\n"
+        f"    if not isinstance({_P}t, {_P}datetime):\n"
+        f"        return None\n"
+        f"    return {_P}i, {_P}t\n"
+    )
+    scope: dict[str, Any] = {f"{_P}datetime": datetime}
+    exec(compile(src, f"<blurr read {label}>", "exec"), scope)
+    return scope[f"{_P}read"]

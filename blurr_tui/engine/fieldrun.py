@@ -9,7 +9,7 @@ from typing import Any
 
 from . import trace as T
 from .errors import ABORTING, EngineAbort, abort_from, describe_exception
-from .fields import CASTS, PY_TYPES, default
+from .fields import CASTS, PY_TYPES, default, with_utc
 from .spec import FieldSpec, FieldType
 
 UTC = UTC
@@ -125,7 +125,7 @@ def eval_fields(
             except Exception:
                 continue
         if f.is_datetime and v.tzinfo is None:
-            v = v.replace(tzinfo=UTC)
+            v = with_utc(v)
         values[f.name] = v
 
 
@@ -194,7 +194,7 @@ def eval_field_traced(
             ft.outcome = T.CAST_FAILED
             return ft
     if f.is_datetime and v.tzinfo is None:
-        v = v.replace(tzinfo=UTC)
+        v = with_utc(v)
     values[f.name] = v
     ft.new = snapshot_value(v)
     return ft
@@ -240,7 +240,7 @@ def eval_dimension(
         except Exception as exc:
             return False, None, f"cannot cast {v!r} to {f.ftype.value}: {describe_exception(exc)}"
     if isinstance(v, datetime) and v.tzinfo is None:
-        v = v.replace(tzinfo=UTC)
+        v = with_utc(v)
     return True, v, None
 
 

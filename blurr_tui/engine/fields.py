@@ -13,6 +13,16 @@ from .timeparse import parse_datetime_text
 UTC = UTC
 
 
+_combine = datetime.combine
+
+
+def with_utc(value: datetime) -> datetime:
+    """A naive datetime with UTC attached, clock unchanged (``replace(tzinfo=UTC)``, faster)."""
+    if type(value) is datetime:
+        return _combine(value.date(), value.time(), UTC)
+    return value.replace(tzinfo=UTC)
+
+
 def _cast_datetime(value: Any) -> datetime:
     # Blurr calls datetime(value): it fails for every non-datetime input.
     return datetime(value)  # type: ignore[call-arg]
@@ -61,7 +71,7 @@ def cast(ftype: FieldType, value: Any) -> Any:
     if not isinstance(value, PY_TYPES[ftype]):
         value = CASTS[ftype](value)
     if ftype is FieldType.DATETIME and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        value = with_utc(value)
     return value
 
 
@@ -86,7 +96,7 @@ def decode(ftype: FieldType, value: Any) -> Any:
         if isinstance(value, str):
             value = parse_datetime_text(value)
         if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
+            value = with_utc(value)
         return value
     try:
         # Blurr's decode calls the type's constructor unconditionally: a bool kept in an

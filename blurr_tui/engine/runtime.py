@@ -19,8 +19,10 @@ from typing import Any
 
 from . import trace as T
 from .aggregates import RUNS, AggregateRun
+from .codegen import bind, compile_read
 from .errors import ABORTING, EventRejected, describe_exception
 from .fieldrun import eval_when
+from .fields import with_utc
 from .record import Record
 from .spec import ImportSpec, StreamingSpec
 from .store import RecordStore
@@ -59,6 +61,10 @@ class StreamingEngine:
         self._identity_code = spec.identity.code if spec.identity else None
         self._time_code = spec.time.code if spec.time else None
         self.time_aggregates = [a for a in spec.aggregates if a.has_time_fields]
+        self._fast_read = None
+        if fast and self._identity_code and self._time_code and self.import_error is None:
+            template = compile_read(spec.identity.text, spec.time.text, spec.name)  # type: ignore[union-attr]
+            self._fast_read = bind(template, self._read_ns)
 
     # -- reading stage (§2.3, §2.4, §10.2) ----------------------------------------------
     def read(self, value: Any) -> tuple[str, datetime, Record]:
@@ -69,10 +75,18 @@ class StreamingEngine:
                 record = Record(dict(value))  # a JSON array of pairs is accepted (B-19)
             except (TypeError, ValueError) as exc:
                 raise EventRejected(f"not a JSON object ({exc})") from None
-        if self.import_error is not None:
-            raise EventRejected(f"import failed: {self.import_error}")
         ns = self._read_ns
         ns["source"] = record
+        fast = self._fast_read
+        if fast is not None:
+            hit = fast()
+            if hit is not None:
+                identity, time = hit
+                if time.tzinfo is None:
+                    time = with_utc(time)
+                return identity, time, record
+        if self.import_error is not None:
+            raise EventRejected(f"import failed: {self.import_error}")
         identity = self._evaluate_read(self._identity_code, "Identity", ns)
         if not identity:
             text = self.spec.identity.text if self.spec.identity else "(no Identity)"
@@ -82,7 +96,7 @@ class StreamingEngine:
             text = self.spec.time.text if self.spec.time else "(no Time)"
             raise EventRejected(f"could not determine time using {text} (got {time!r})")
         if time.tzinfo is None:
-            time = time.replace(tzinfo=UTC)
+            time = with_utc(time)
         return identity, time, record
 
     @staticmethod

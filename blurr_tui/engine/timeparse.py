@@ -37,6 +37,19 @@ def _tz(text: str) -> Any:
 
 def fast_parse_text(text: str) -> datetime | None:
     """The datetime dateutil would return for ``text``, or None if the shape is not known."""
+    if (
+        len(text) == 19
+        and text[10] in "T "
+        and text[4] == "-" == text[7]
+        and text[13] == ":" == text[16]
+        and text.isascii()
+        and (text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:]).isdigit()
+    ):
+        # The commonest shape, "YYYY-MM-DDTHH:MM:SS", checked without the regular expression.
+        try:
+            return _fromisoformat(text)
+        except ValueError:
+            return None
     m = _SHAPE.fullmatch(text)
     if m is None:
         return None
