@@ -182,8 +182,38 @@ class DimensionalRun(AggregateRun):
     def __init__(self, spec: AggregateSpec, identity: str, stores: dict[str, RecordStore]) -> None:
         super().__init__(spec, identity, stores)
         self.prev_key: Key | None = None
+        self._dim_names = [d.name for d in self.dims]
+
+    def _evaluate_fast(self, ns: dict[str, Any]) -> None:
+        """The untraced path of :meth:`evaluate`, with generated dimension and field code."""
+        if self.spec.when is not None and not self._when(ns, None):
+            return
+        dim_values = self._fast_dims(ns)
+        if dim_values is None:
+            return
+        values = self.values
+        prev = self.prev_key
+        dim_text = tuple([str(v) for v in dim_values]) if dim_values else ()
+        if prev is None:
+            self._check_identity()
+            key = Key(self.identity, self.name, dim_text)
+            self.load(key)
+        else:
+            key = prev if prev.dimensions == dim_text else Key(self.identity, self.name, dim_text)
+            for name, v in zip(self._dim_names, dim_values):
+                if v != values[name]:
+                    self.persist(prev)
+                    self.load(key)
+                    break
+        self._fast(values, ns)
+        self.prev_key = key
+        if self._touch is not None:
+            self._touch(key, self)
 
     def evaluate(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> None:
+        if tr is None and self._fast is not None:
+            self._evaluate_fast(ns)
+            return
         if self.spec.when is not None and not self._when(ns, tr):
             return
         if tr is None and self._fast_dims is not None:
