@@ -200,7 +200,7 @@ class DimensionalRun(AggregateRun):
             self.load(key)
         else:
             key = prev if prev.dimensions == dim_text else Key(self.identity, self.name, dim_text)
-            for name, v in zip(self._dim_names, dim_values):
+            for name, v in zip(self._dim_names, dim_values, strict=True):
                 if v != values[name]:
                     self.persist(prev)
                     self.load(key)
