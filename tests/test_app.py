@@ -340,3 +340,38 @@ def test_quit_while_playing_at_full_speed_does_not_hang() -> None:
     app = asyncio.run(asyncio.wait_for(main(), 20))
     thread = app.controller._thread
     assert thread is not None and not thread.is_alive()
+
+
+def test_swallowed_errors_are_listed_and_shown_in_the_trace(tmp_path: Path) -> None:
+    """An exception Blurr swallows (the field keeps its value) is an error the user can find."""
+    spec = tmp_path / "buggy.yml"
+    spec.write_text(
+        SPEC.read_text().replace(
+            "Value: session_stats.games_won + 1", "Value: session_stats.games_won + source.bonus"
+        )
+    )
+
+    async def main() -> None:
+        app = make_app(spec, LOG)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen))
+            for _ in range(8):
+                await pilot.press("plus")
+            await pilot.press("space")
+            await wait_until(pilot, at(app, 8, AT_END))
+            errors = screen(app).query_one("#errors-table", RecordTable)
+            rows = [errors.get_row(i) for i in range(errors.row_count)]
+            # every game_end with won == 1 evaluates the Value: lines 2, 4, 6, 8
+            assert [r[0] for r in rows if r] == [2, 4, 6, 8]
+            assert all(r[1] == "swallowed" for r in rows if r)
+            assert "sessions.session_stats.games_won Value: TypeError" in rows[0][2]  # type: ignore[index]
+            screen(app).query_one("#tabs").active = "errors"  # type: ignore[attr-defined]
+            await pilot.pause()
+            errors.focus()
+            await pilot.press("enter")
+            await wait_until(pilot, at(app, 2))
+            trace = trace_text(app)
+            assert "games_won  no update: Value raised  kept 0" in trace
+            assert "✗ TypeError: unsupported operand type(s) for +" in trace
+
+    asyncio.run(main())

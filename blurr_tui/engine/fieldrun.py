@@ -73,6 +73,16 @@ class FieldRun:
         return default(self.ftype)
 
 
+NOTE = "__bz_note"  # in a namespace: called with (fqn, "When"|"Value"|"cast", exception)
+
+
+def note(ns: dict[str, Any], where: str, what: str, exc: BaseException) -> None:
+    """Tell the engine's listener about an exception Blurr swallows (the run goes on)."""
+    listener = ns.get(NOTE)
+    if listener is not None:
+        listener(where, what, exc)
+
+
 def _missing_value(f: FieldRun) -> EngineAbort:
     return EngineAbort(
         "the field has no Value expression (Blurr treats a falsy or invalid Value as absent and crashes)",
@@ -107,7 +117,8 @@ def eval_fields(
                     continue
             except ABORTING as exc:
                 raise abort_from(exc, f.fqn, f.when_text or "") from exc
-            except Exception:
+            except Exception as exc:
+                note(ns, f.fqn, "When", exc)
                 continue
         if f.value is None:
             raise _missing_value(f)
@@ -115,14 +126,16 @@ def eval_fields(
             v = eval(f.value, ns, loc)
         except ABORTING as exc:
             raise abort_from(exc, f.fqn, f.value_text or "") from exc
-        except Exception:
+        except Exception as exc:
+            note(ns, f.fqn, "Value", exc)
             continue
         if v is None:
             continue
         if not isinstance(v, f.pytype):
             try:
                 v = f.cast(v)
-            except Exception:
+            except Exception as exc:
+                note(ns, f.fqn, "cast", exc)
                 continue
         if f.is_datetime and v.tzinfo is None:
             v = with_utc(v)
@@ -165,6 +178,7 @@ def eval_field_traced(
         except ABORTING as exc:
             raise abort_from(exc, f.fqn, f.when_text or "") from exc
         except Exception as exc:
+            note(ns, f.fqn, "When", exc)
             ft.when_error = describe_exception(exc)
             ft.outcome = T.WHEN_ERROR
             return ft
@@ -179,6 +193,7 @@ def eval_field_traced(
     except ABORTING as exc:
         raise abort_from(exc, f.fqn, f.value_text or "") from exc
     except Exception as exc:
+        note(ns, f.fqn, "Value", exc)
         ft.value_error = describe_exception(exc)
         ft.outcome = T.VALUE_ERROR
         return ft
@@ -190,6 +205,7 @@ def eval_field_traced(
         try:
             v = f.cast(v)
         except Exception as exc:
+            note(ns, f.fqn, "cast", exc)
             ft.cast_error = f"cannot cast {v!r} to {f.ftype.value}: {describe_exception(exc)}"
             ft.outcome = T.CAST_FAILED
             return ft
@@ -221,6 +237,7 @@ def eval_dimension(
         except ABORTING as exc:
             raise abort_from(exc, f.fqn, f.when_text or "") from exc
         except Exception as exc:
+            note(ns, f.fqn, "When", exc)
             return False, None, f"When raised {describe_exception(exc)}"
         if not w:
             return False, None, f"When is {w!r}"
@@ -231,6 +248,7 @@ def eval_dimension(
     except ABORTING as exc:
         raise abort_from(exc, f.fqn, f.value_text or "") from exc
     except Exception as exc:
+        note(ns, f.fqn, "Value", exc)
         return False, None, f"Value raised {describe_exception(exc)}"
     if v is None:
         return False, None, "Value is None"
@@ -238,6 +256,7 @@ def eval_dimension(
         try:
             v = f.cast(v)
         except Exception as exc:
+            note(ns, f.fqn, "cast", exc)
             return False, None, f"cannot cast {v!r} to {f.ftype.value}: {describe_exception(exc)}"
     if isinstance(v, datetime) and v.tzinfo is None:
         v = with_utc(v)
@@ -259,4 +278,5 @@ def eval_when(
     except ABORTING as exc:
         raise abort_from(exc, where, text or "") from exc
     except Exception as exc:
+        note(ns, where, "When", exc)
         return None, describe_exception(exc)

@@ -21,7 +21,7 @@ from . import trace as T
 from .aggregates import RUNS, AggregateRun
 from .codegen import bind, compile_read
 from .errors import ABORTING, EventRejected, describe_exception
-from .fieldrun import eval_when
+from .fieldrun import NOTE, eval_when
 from .fields import with_utc
 from .record import Record
 from .spec import ImportSpec, StreamingSpec
@@ -61,6 +61,9 @@ class StreamingEngine:
         self._identity_code = spec.identity.code if spec.identity else None
         self._time_code = spec.time.code if spec.time else None
         self.time_aggregates = [a for a in spec.aggregates if a.has_time_fields]
+        # Called with (fqn, "When"|"Value"|"cast", exception) for every exception Blurr
+        # swallows (the field is then not updated); the replay lists them as errors.
+        self.on_swallowed: Any = None
         self._fast_read = None
         if fast and self._identity_code and self._time_code and self.import_error is None:
             template = compile_read(spec.identity.text, spec.time.text, spec.name)  # type: ignore[union-attr]
@@ -110,6 +113,10 @@ class StreamingEngine:
         except Exception:
             return None
 
+    def _note(self, where: str, what: str, exc: BaseException) -> None:
+        if self.on_swallowed is not None:
+            self.on_swallowed(where, what, exc)
+
     def start_identity(self, identity: str, stores: dict[str, RecordStore]) -> IdentityRun:
         return IdentityRun(self, identity, stores)
 
@@ -130,6 +137,7 @@ class IdentityRun:
         for agg in self.aggregates:
             self.ns[agg.name] = agg.view
         self.ns["identity"] = identity
+        self.ns[NOTE] = engine._note
         if engine.fast:
             for agg in self.aggregates:
                 agg.bind(self.ns)

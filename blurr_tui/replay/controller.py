@@ -42,6 +42,9 @@ SNAPSHOT_EVERY = 0.05  # s between snapshots while playing
 CHECKPOINT_EVERY = 1.0  # s between store checkpoints while playing
 
 
+MAX_ERRORS = 10_000
+
+
 class ReplayController(CommandWorker):
     def __init__(
         self,
@@ -89,7 +92,12 @@ class ReplayController(CommandWorker):
             self.reader = _reader_for(self.store, self.db_path)
         self.last: Step | None = None
         self.bad: list[tuple[int, str, int]] = []  # (line_no, reason, position)
-        self.errors: list[tuple[int, str, int]] = []
+        # (line, kind, reason, position): "abort" where Blurr stops the run, "swallowed"
+        # where Blurr turns an exception into "no update" (capped: the first MAX_ERRORS).
+        self.errors: list[tuple[int, str, str, int]] = []
+        self.errors_dropped = 0
+        self.replayer.engine.on_swallowed = self._swallowed
+        self._current: tuple[int, int] = (0, 0)
         self.window_rows: tuple[str, tuple[dict, ...]] | None = None
         self.counts: dict[str, int] = {}
         self._finished = False
@@ -117,17 +125,30 @@ class ReplayController(CommandWorker):
         if line is None:
             self._at_end()
             return None
+        self._current = (line.line_no, self.replayer.counters.lines + 1)
         step = self.replayer.step(line, trace=trace)
         if step.bad_reason is not None:
             self.bad.append((line.line_no, step.bad_reason, step.index))
         elif step.error is not None:
-            self.errors.append((line.line_no, step.error, step.index))
+            self._add_error(line.line_no, "abort", step.error, step.index)
         self.last = step
         self._step_serial += 1
         self._next = next(self._lines, None)
         if self._next is None:
             self._at_end()
         return step
+
+    def _add_error(self, line_no: int, kind: str, reason: str, position: int) -> None:
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append((line_no, kind, reason, position))
+        else:
+            self.errors_dropped += 1
+
+    def _swallowed(self, where: str, what: str, exc: BaseException) -> None:
+        line_no, position = self._current
+        self._add_error(
+            line_no, "swallowed", f"{where} {what}: {type(exc).__name__}: {exc}", position
+        )
 
     def _at_end(self) -> None:
         self.state = AT_END

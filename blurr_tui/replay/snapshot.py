@@ -40,7 +40,7 @@ class Snapshot:
     data_serial: int = 0  # changes whenever the store was checkpointed
     run_serial: int = 0  # changes at each restart
     bad: tuple[tuple[int, str, int], ...] = ()  # (line_no, reason, position)
-    errors: tuple[tuple[int, str, int], ...] = ()
+    errors: tuple[tuple[int, str, str, int], ...] = ()  # (line, kind, reason, position)
     touched: tuple[Touched, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
     window: tuple[str, tuple[dict, ...]] | None = None  # (identity, rows)

@@ -81,7 +81,7 @@ class PaneUpdater:
         if n != self._problems:
             self._problems = n
             rows = [(ln, "bad line", why, pos) for ln, why, pos in snap.bad]
-            rows += [(ln, "error", why, pos) for ln, why, pos in snap.errors]
+            rows += list(snap.errors)
             rows.sort(key=lambda r: r[3])
             self.errors.set_source(problems_source(tuple(rows)))
             self.errors.border_title = f"Bad lines {len(snap.bad)} · errors {len(snap.errors)}"

@@ -89,6 +89,13 @@ def _outcome(line: Text, f: FieldTrace) -> bool:
     return f.outcome in (tr.WHEN_FALSE, tr.VALUE_NONE)
 
 
+def _error_line(indent: str, error: str) -> Text:
+    """An exception on a line of its own, so a narrow pane still shows its message."""
+    line = Text(indent + "  ✗ ", S_ERROR, no_wrap=True, end="")
+    line.append(error, S_ERROR)
+    return line
+
+
 def field_lines(f: FieldTrace, indent: str = "    ") -> list[Text]:
     """A field: its name and what happened (old → new, or why not), then its When and Value."""
     head = Text(indent, no_wrap=True, end="")
@@ -103,18 +110,23 @@ def field_lines(f: FieldTrace, indent: str = "    ") -> list[Text]:
     if f.outcome != tr.NOT_EVALUATED and not internal:
         if f.when_text is not None or f.when_error:
             line = Text(sub, no_wrap=True, end="")
-            _when(line, f.when_text, f.when_result, f.when_error)
-            lines.append(line)
+            if f.when_error:
+                line.append("When: ", S_LABEL)
+                line.append(f.when_text or "", S_EXPR)
+                lines += [line, _error_line(sub, f.when_error)]
+            else:
+                _when(line, f.when_text, f.when_result, None)
+                lines.append(line)
         if f.value_text is not None and f.outcome not in (tr.WHEN_FALSE, tr.WHEN_ERROR):
             line = Text(sub, no_wrap=True, end="")
             line.append("Value: ", S_LABEL)
             line.append(f.value_text.replace("\n", " "), S_EXPR)
             if f.value_error:
-                _result(line, None, f.value_error)
+                lines += [line, _error_line(sub, f.value_error)]
             else:
                 line.append(" → ", S_DIM)
                 line.append(format_value(f.value_result))
-            lines.append(line)
+                lines.append(line)
     if dim:
         for line in lines:
             line.stylize(S_DIM)
