@@ -9,7 +9,9 @@ command runs at once in the caller's thread, so tests can drive it synchronously
 
 from __future__ import annotations
 
+import bisect
 import copy
+import gc
 import shutil
 import sqlite3
 import tempfile
@@ -43,6 +45,13 @@ CHECKPOINT_EVERY = 1.0  # s between store checkpoints while playing
 
 
 MAX_ERRORS = 10_000
+
+
+def _settle() -> None:
+    """After a long run of events: move what exists now out of the garbage collector's
+    sight (``gc.freeze``). The engine keeps many long-lived objects; without this a full
+    collection during a later step costs 50-150 ms on a 1M-event log (bench/bench_app.py)."""
+    gc.freeze()
 
 
 class ReplayController(CommandWorker):
@@ -90,6 +99,8 @@ class ReplayController(CommandWorker):
                 self.streaming, self.store, self.window_spec, strict_order=False
             )
             self.reader = _reader_for(self.store, self.db_path)
+            _index_keys(self.store, self.streaming)
+            self._seq_index: dict[str, list[int]] = {}
         self.last: Step | None = None
         self.bad: list[tuple[int, str, int]] = []  # (line_no, reason, position)
         # (line, kind, reason, position): "abort" where Blurr stops the run, "swallowed"
@@ -231,6 +242,7 @@ class ReplayController(CommandWorker):
             self._advance(trace=True)
         self._step_serial += 1
         self._publish(checkpoint=True)
+        _settle()
 
     def set_rate_now(self, rate: float | None) -> None:
         self.rate = rate
@@ -251,6 +263,7 @@ class ReplayController(CommandWorker):
             if max_events is not None and self.position - start >= max_events:
                 self.state = PAUSED
         self._publish(checkpoint=True)
+        _settle()
 
     def _play_chunk(self) -> None:
         """About SNAPSHOT_EVERY seconds of playing, then one snapshot."""
@@ -336,15 +349,31 @@ class ReplayController(CommandWorker):
     # -- reads for the UI (any thread) ---------------------------------------------------------
     # They go through a second connection: committed data only (the last checkpoint), and
     # never a wait on the worker's connection or locks (SQLite WAL readers do not block).
+    # The record tables page through the store by row number. Without a filter, row N is
+    # found through an in-memory list of each table's _seq (grown as rows appear), so a page
+    # is an index range rather than an OFFSET that reads every row before it.
+    def _seqs(self, aggregate: str) -> list[int]:
+        seqs = self._seq_index.setdefault(aggregate, [])
+        seqs += self.reader.seqs_after(aggregate, seqs[-1] if seqs else 0)
+        return seqs
+
     def count(self, aggregate: str, identity: str | None = None) -> int:
         with self.db_lock:
+            if identity is None:
+                return len(self._seqs(aggregate))
             return self.reader.count(aggregate, identity)
 
     def page(
         self, aggregate: str, offset: int, limit: int, identity: str | None = None
     ) -> list[tuple[str, dict]]:
         with self.db_lock:
-            return self.reader.page(aggregate, offset, limit, identity)
+            if identity is not None:
+                return self.reader.page(aggregate, offset, limit, identity)
+            seqs = self._seqs(aggregate)
+            if offset >= len(seqs) or limit <= 0:
+                return []
+            last = seqs[min(offset + limit, len(seqs)) - 1]
+            return self.reader.page_seqs(aggregate, seqs[offset], last)
 
     def row_index(self, aggregate: str, key: str, identity: str | None = None) -> int | None:
         """The row (0-based, first-save order) of ``key`` in ``aggregate``'s table."""
@@ -355,12 +384,12 @@ class ReplayController(CommandWorker):
             row = conn.execute(sql, (key,)).fetchone()
             if row is None:
                 return None
-            sql = f'SELECT count(*) FROM "{table}" WHERE _seq < ?'
-            args: tuple = (row[0],)
-            if identity is not None:
-                sql += " AND _identity = ?"
-                args += (identity,)
-            return conn.execute(sql, args).fetchone()[0]
+            if identity is None:
+                seqs = self._seqs(aggregate)
+                i = bisect.bisect_left(seqs, row[0])
+                return i if i < len(seqs) and seqs[i] == row[0] else None
+            sql = f'SELECT count(*) FROM "{table}" WHERE _seq < ? AND _identity = ?'
+            return conn.execute(sql, (row[0], identity)).fetchone()[0]
 
     def aggregates(self) -> list[str]:
         """Aggregates with a table, in spec order."""
@@ -369,6 +398,16 @@ class ReplayController(CommandWorker):
         have = {r[0] for r in rows}
         names = [a.name for a in self.streaming.aggregates if a.name in have]
         return names + sorted(have - set(names))
+
+
+def _index_keys(store: SqliteStore, streaming: StreamingSpec) -> None:
+    """The app finds the row of a touched key by ``_key``: index it (headless runs don't)."""
+    for agg in streaming.aggregates:
+        try:
+            table = store.table_for(agg.name).replace('"', '""')
+        except KeyError:
+            continue  # not stored (a Variable without Store)
+        store.conn.execute(f'CREATE INDEX IF NOT EXISTS "{table}__key" ON "{table}" (_key)')
 
 
 def _reader_for(store: SqliteStore, path: Path) -> SqliteStore:

@@ -340,6 +340,23 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
         rows = self._fetch(sql + " ORDER BY _seq LIMIT ? OFFSET ?", (*args, limit, offset))
         return [(str(_key_from(aggregate, r[1], r[2])), self._decode(g, r)) for r in rows]
 
+    def seqs_after(self, aggregate: str, after: int) -> list[int]:
+        """The ``_seq`` of ``aggregate``'s rows saved after ``after``, ascending."""
+        g = self._groups.get(aggregate)
+        if g is None:
+            return []
+        sql = f"SELECT _seq FROM {q(g.layout.table)} WHERE _seq > ? ORDER BY _seq"
+        return [r[0] for r in self._fetch(sql, (after,))]
+
+    def page_seqs(self, aggregate: str, first: int, last: int) -> list[tuple[str, dict]]:
+        """Rows with ``first <= _seq <= last`` in first-save order (an index range, unlike
+        ``page``'s OFFSET, which reads every row before the page)."""
+        g = self._groups.get(aggregate)
+        if g is None:
+            return []
+        rows = self._fetch(g.select + " WHERE _seq BETWEEN ? AND ? ORDER BY _seq", (first, last))
+        return [(str(_key_from(aggregate, r[1], r[2])), self._decode(g, r)) for r in rows]
+
     def backup_to(self, path: str | Path) -> None:
         """Write a consistent copy of everything saved so far (commits an open batch)."""
         with self._lock:
