@@ -135,7 +135,10 @@ def _load_doc(text: str, path: str) -> dict:
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: invalid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"{where}: invalid YAML: {problem}") from None
     if not isinstance(doc, dict) or "Name" not in doc:
         raise SpecError(f"{path}: not a BTS document (expected a mapping with Name and Type)")
     return doc
@@ -212,9 +215,35 @@ def read_spec_file(path: str | Path) -> str:
         raise SpecError(f"{path}: not UTF-8 text: {exc}") from None
 
 
+def _with_lines(exc: SpecError, text: str, path: str) -> SpecError:
+    """The loader's one-line reason, located: the validator's issues carry file and line."""
+    msg = str(exc)
+    if msg.startswith(path):
+        return exc
+    from .validation import validate_text  # the validator is only needed on failure
+
+    try:
+        issues = [i for i in validate_text(text, path) if i.line is not None]
+    except Exception:  # pragma: no cover - the validator never raises, but never mask exc
+        issues = []
+    fqn = msg.split(":", 1)[0]
+    same = [i for i in issues if i.fqn == fqn] or issues
+    if same:
+        return SpecError(f"{path}:{same[0].line}: {msg}")
+    return SpecError(f"{path}: {msg}")
+
+
 def load_streaming_file(path: str | Path) -> StreamingSpec:
-    return load_streaming(read_spec_file(path), str(path))
+    text = read_spec_file(path)
+    try:
+        return load_streaming(text, str(path))
+    except SpecError as exc:
+        raise _with_lines(exc, text, str(path)) from None
 
 
 def load_window_file(path: str | Path) -> WindowSpec:
-    return load_window(read_spec_file(path), str(path))
+    text = read_spec_file(path)
+    try:
+        return load_window(text, str(path))
+    except SpecError as exc:
+        raise _with_lines(exc, text, str(path)) from None
