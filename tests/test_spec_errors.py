@@ -1,0 +1,58 @@
+"""A spec that cannot run: one line naming the file, the YAML line and the element."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from blurr_tui.engine.loader import SpecError, load_streaming_file, load_window_file
+
+BAD_TYPE = """Type: Blurr:Transform:Streaming
+Version: '2018-03-01'
+Name: s
+Stores: [{Type: Blurr:Store:Memory, Name: m}]
+Identity: source.u
+Time: source.t
+Aggregates:
+  - Type: Blurr:Aggregate:Identity
+    Name: a
+    Store: m
+    Fields:
+      - {Name: f, Type: integr, Value: 1}
+"""
+
+
+def test_unknown_field_type_names_file_line_and_field(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yml"
+    spec.write_text(BAD_TYPE)
+    with pytest.raises(SpecError) as err:
+        load_streaming_file(spec)
+    assert str(err.value) == f"{spec}:12: s.a.f: unknown field Type 'integr'"
+
+
+def test_yaml_syntax_error_is_one_line_with_position(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yml"
+    spec.write_text("Type: [unclosed\n")
+    with pytest.raises(SpecError) as err:
+        load_streaming_file(spec)
+    assert str(err.value).startswith(f"{spec}:2:1: invalid YAML: ")
+    assert "\n" not in str(err.value)
+
+
+def test_label_aggregate_in_a_window_spec(tmp_path: Path) -> None:
+    spec = tmp_path / "w.yml"
+    spec.write_text(
+        "Type: Blurr:Transform:Window\nVersion: '2018-03-01'\nName: w\n"
+        "Anchor: {Condition: 'True'}\nAggregates:\n"
+        "  - {Type: Blurr:Aggregate:Label, Name: lab, Fields: []}\n"
+    )
+    with pytest.raises(SpecError) as err:
+        load_window_file(spec)
+    assert str(err.value).startswith(f"{spec}:6: w.lab: ")
+    assert "Label is not implemented" in str(err.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="cannot read"):
+        load_streaming_file(tmp_path / "nope.yml")
