@@ -93,30 +93,35 @@ def _field_lines(i: int, f: FieldRun) -> list[str]:
     return out
 
 
-def compile_fields(fields: list[FieldRun], label: str) -> Callable[..., Any]:
-    """A function ``f(values, ns)`` doing what ``eval_fields(fields, values, ns)`` does."""
+def _defaults(fields: list[FieldRun]) -> dict[str, Any]:
+    """What the generated code reads, bound as keyword defaults (fast local lookups)."""
     defaults: dict[str, Any] = {
         f"{_P}F": fields,
         f"{_P}ABORTING": ABORTING,
         f"{_P}abort": _abort,
         f"{_P}with_utc": with_utc,
     }
-    body: list[str] = []
     for i, f in enumerate(fields):
         defaults[f"{_P}T{i}"] = f.pytype
         defaults[f"{_P}C{i}"] = f.cast
-        body += _field_lines(i, f)
+    return defaults
+
+
+def _build(name: str, args: str, body: list[str], defaults: dict[str, Any], label: str) -> Any:
     params = ", ".join(f"{k}={k}" for k in defaults)
-    src = (
-        f"def {_P}fields({_P}values, {_P}ns, *, {params}):\n"
-        + ("\n".join(body) or "    pass")
-        + "\n"
-    )
+    src = f"def {_P}{name}({args}, *, {params}):\n" + ("\n".join(body) or "    pass") + "\n"
     scope: dict[str, Any] = dict(defaults)
-    code = compile(src, f"<blurr fields {label}>", "exec")
-    exec(code, scope)
-    fn = scope[f"{_P}fields"]
-    return fn
+    exec(compile(src, f"<blurr {label}>", "exec"), scope)
+    return scope[f"{_P}{name}"]
+
+
+def compile_fields(fields: list[FieldRun], label: str) -> Callable[..., Any]:
+    """A function ``f(values, ns)`` doing what ``eval_fields(fields, values, ns)`` does."""
+    body: list[str] = []
+    for i, f in enumerate(fields):
+        body += _field_lines(i, f)
+    args = f"{_P}values, {_P}ns"
+    return _build("fields", args, body, _defaults(fields), f"fields {label}")
 
 
 def bind(template: Callable[..., Any], ns: dict[str, Any]) -> Callable[..., Any]:
@@ -130,17 +135,9 @@ def bind(template: Callable[..., Any], ns: dict[str, Any]) -> Callable[..., Any]
 
 def compile_dimensions(dims: list[FieldRun], label: str) -> Callable[..., Any]:
     """A function ``f(ns)`` → list of dimension values, or None when one fails (no trace)."""
-    defaults: dict[str, Any] = {
-        f"{_P}F": dims,
-        f"{_P}ABORTING": ABORTING,
-        f"{_P}abort": _abort,
-        f"{_P}with_utc": with_utc,
-    }
     body: list[str] = [f"    {_P}out = []"]
     v = f"{_P}v"
     for i, f in enumerate(dims):
-        defaults[f"{_P}T{i}"] = f.pytype
-        defaults[f"{_P}C{i}"] = f.cast
         if f.when is not None:
             body += [
                 "    try:",
@@ -177,11 +174,7 @@ def compile_dimensions(dims: list[FieldRun], label: str) -> Callable[..., Any]:
             body += [f"    if {v}.tzinfo is None:", f"        {v} = {_P}with_utc({v})"]
         body.append(f"    {_P}out.append({v})")
     body.append(f"    return {_P}out")
-    params = ", ".join(f"{k}={k}" for k in defaults)
-    src = f"def {_P}dims({_P}ns, *, {params}):\n" + "\n".join(body) + "\n"
-    scope: dict[str, Any] = dict(defaults)
-    exec(compile(src, f"<blurr dimensions {label}>", "exec"), scope)
-    return scope[f"{_P}dims"]
+    return _build("dims", f"{_P}ns", body, _defaults(dims), f"dimensions {label}")
 
 
 def compile_read(identity_text: str, time_text: str, label: str) -> Callable[..., Any]:

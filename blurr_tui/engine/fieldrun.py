@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from types import CodeType
 from typing import Any
 
@@ -230,37 +230,21 @@ def eval_fields_traced(
 def eval_dimension(
     f: FieldRun, ns: dict[str, Any], loc: dict[str, Any] | None = None
 ) -> tuple[bool, Any, str | None]:
-    """Evaluate a dimension without storing it: (ok, value, why-not)."""
-    if f.when is not None:
-        try:
-            w = eval(f.when, ns, loc)
-        except ABORTING as exc:
-            raise abort_from(exc, f.fqn, f.when_text or "") from exc
-        except Exception as exc:
-            note(ns, f.fqn, "When", exc)
-            return False, None, f"When raised {describe_exception(exc)}"
-        if not w:
-            return False, None, f"When is {w!r}"
-    if f.value is None:
-        raise _missing_value(f)
-    try:
-        v = eval(f.value, ns, loc)
-    except ABORTING as exc:
-        raise abort_from(exc, f.fqn, f.value_text or "") from exc
-    except Exception as exc:
-        note(ns, f.fqn, "Value", exc)
-        return False, None, f"Value raised {describe_exception(exc)}"
-    if v is None:
-        return False, None, "Value is None"
-    if not isinstance(v, f.pytype):
-        try:
-            v = f.cast(v)
-        except Exception as exc:
-            note(ns, f.fqn, "cast", exc)
-            return False, None, f"cannot cast {v!r} to {f.ftype.value}: {describe_exception(exc)}"
-    if isinstance(v, datetime) and v.tzinfo is None:
-        v = with_utc(v)
-    return True, v, None
+    """Evaluate a dimension without storing it: (ok, value, why-not).
+
+    The same decisions as a field (:func:`eval_field_traced`), on a scratch record.
+    """
+    scratch: dict[str, Any] = {f.name: None}
+    ft = eval_field_traced(f, scratch, ns, loc)
+    if ft.outcome == T.UPDATED:
+        return True, scratch[f.name], None
+    why = {
+        T.WHEN_FALSE: f"When is {ft.when_result!r}",
+        T.WHEN_ERROR: f"When raised {ft.when_error}",
+        T.VALUE_NONE: "Value is None",
+        T.VALUE_ERROR: f"Value raised {ft.value_error}",
+    }.get(ft.outcome, ft.cast_error)
+    return False, None, why
 
 
 def eval_when(

@@ -233,17 +233,17 @@ def _with_lines(exc: SpecError, text: str, path: str) -> SpecError:
     return SpecError(f"{path}: {msg}")
 
 
-def load_streaming_file(path: str | Path) -> StreamingSpec:
+def _load_file(path: str | Path, load: Any) -> Any:
     text = read_spec_file(path)
     try:
-        return load_streaming(text, str(path))
+        return load(text, str(path))
     except SpecError as exc:
         raise _with_lines(exc, text, str(path)) from None
+
+
+def load_streaming_file(path: str | Path) -> StreamingSpec:
+    return _load_file(path, load_streaming)
 
 
 def load_window_file(path: str | Path) -> WindowSpec:
-    text = read_spec_file(path)
-    try:
-        return load_window(text, str(path))
-    except SpecError as exc:
-        raise _with_lines(exc, text, str(path)) from None
+    return _load_file(path, load_window)
