@@ -15,7 +15,11 @@ from . import __version__
 def _cmd_transform(args: argparse.Namespace) -> int:
     from .transform import run_transform
 
-    result = run_transform(args.streaming_bts, args.window_bts, args.logs, debug=args.debug)
+    logs = split_log_args(args.logs + ([args.source] if args.source else []))
+    if not logs:
+        print("error: no event log given (LOG... or --source F1,F2)", file=sys.stderr)
+        return 1
+    result = run_transform(args.streaming_bts, args.window_bts, logs, debug=args.debug)
     out = sys.stdout
     for line in result.stdout_lines:
         out.write(line)
@@ -24,6 +28,19 @@ def _cmd_transform(args: argparse.Namespace) -> int:
     for line in result.stderr_lines:
         print(line, file=sys.stderr)
     return result.exit_code
+
+
+def split_log_args(args: list[str]) -> list[str]:
+    """Blurr takes one comma-separated argument (``a.log,b.log``); accept that and several."""
+    from pathlib import Path
+
+    out: list[str] = []
+    for arg in args:
+        if "," in arg and not Path(arg).exists():
+            out += [p for p in arg.split(",") if p]
+        else:
+            out.append(arg)
+    return out
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -59,7 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--streaming-bts", required=True, metavar="S", help="streaming BTS (YAML)")
     t.add_argument("--window-bts", metavar="W", help="window BTS (YAML)")
     t.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
-    t.add_argument("logs", nargs="+", metavar="LOG", help="JSON-lines event logs, read in order")
+    t.add_argument(
+        "logs",
+        nargs="*",
+        metavar="LOG",
+        help="JSON-lines event logs, read in order (Blurr's comma-separated F1,F2 works too)",
+    )
+    t.add_argument("--source", metavar="F1,F2", help="the logs, comma-separated (as in Blurr)")
     t.set_defaults(func=_cmd_transform)
 
     from .derive import add_derive_parser

@@ -88,7 +88,7 @@ def transform(
     fast: bool = True,
 ) -> list[str]:
     engine = StreamingEngine(streaming, fast=fast)
-    win = WindowTransform(streaming, window) if window is not None else None
+    win: WindowTransform | None = None  # built at the first identity, as Blurr checks it there
     groups = read_groups(engine, paths, result)
     rows_out: list[list] = []
     first_store = streaming.output_store
@@ -104,7 +104,9 @@ def transform(
                 apply(record, time)
             line_no = 0
             run.finalize()
-            if win is not None:
+            if window is not None:
+                if win is None:
+                    win = WindowTransform(streaming, window)
                 rows_out.append([identity, win.run(identity, stores)])
             elif first_store is not None:
                 rows_out.extend([str(key), rec] for key, rec in stores[first_store].all_records())

@@ -155,7 +155,24 @@ def load_streaming(text: str, path: str = "<string>") -> StreamingSpec:
     doc = _load_doc(text, path)
     name = str(doc["Name"])
     if _lower(doc.get("Type")) != STREAMING:
-        raise SpecError(f"{path}: Type is {doc.get('Type')!r}, expected Blurr:Transform:Streaming")
+        # Blurr 0.4.1 does not check this: it reads every record and fails each one
+        # ("'NoneType' object has no attribute 'get_identity'"), exit 0, no output.
+        return StreamingSpec(
+            name=name,
+            identity=None,
+            time=None,
+            when=None,
+            imports=(),
+            stores=(),
+            aggregates=(),
+            path=path,
+            text=text,
+            type_name=_lower(doc.get("Type")),
+            reject_reason=(
+                f"the streaming BTS's Type is {doc.get('Type')!r}, not Blurr:Transform:Streaming "
+                "(Blurr 0.4.1 fails every record of such a spec)"
+            ),
+        )
     stores = []
     for raw in doc.get("Stores") or []:
         if not isinstance(raw, dict) or "Name" not in raw:

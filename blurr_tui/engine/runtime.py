@@ -78,6 +78,8 @@ class StreamingEngine:
                 record = Record(dict(value))  # a JSON array of pairs is accepted (B-19)
             except (TypeError, ValueError) as exc:
                 raise EventRejected(f"not a JSON object ({exc})") from None
+        if self.spec.reject_reason is not None:
+            raise EventRejected(self.spec.reject_reason)
         ns = self._read_ns
         ns["source"] = record
         fast = self._fast_read

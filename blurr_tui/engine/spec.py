@@ -116,6 +116,9 @@ class StreamingSpec:
     path: str = "<string>"
     text: str = ""
     type_name: str = "blurr:transform:streaming"
+    # Set when Blurr would fail every record of this spec (its Type is not a streaming
+    # transform): ``transform`` mirrors that, ``run`` and ``replay`` refuse the spec.
+    reject_reason: str | None = None
 
     @property
     def output_store(self) -> str | None:

@@ -59,6 +59,8 @@ class HeadlessRun:
         checkpoint_seconds: float | None = None,
     ) -> None:
         self.streaming = load_streaming_file(streaming_path)
+        if self.streaming.reject_reason is not None:
+            raise RunRefused(f"{streaming_path}: {self.streaming.reject_reason}")
         self.window = load_window_file(window_path) if window_path else None
         self.log_path = log_path
         self.db_path = db_path

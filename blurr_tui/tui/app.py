@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from blurr_tui.engine.loader import load_streaming_file, load_window_file
+from blurr_tui.engine.loader import SpecError, load_streaming_file, load_window_file
 from blurr_tui.replay.controller import ReplayController
 from blurr_tui.tui.screens.replay import ReplayScreen
 
@@ -68,6 +68,8 @@ def make_app(
 ) -> BlurrApp:
     """Load the specs and build the app (raises SpecError / FileExistsError / OSError)."""
     streaming = load_streaming_file(spec_path)
+    if streaming.reject_reason is not None:
+        raise SpecError(f"{spec_path}: {streaming.reject_reason}")
     window = load_window_file(window_path) if window_path is not None else None
     if db_path is not None and Path(db_path).exists() and Path(db_path).stat().st_size:
         raise FileExistsError(f"{db_path} exists: replay writes a fresh database; pick a new path")
