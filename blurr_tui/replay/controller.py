@@ -262,8 +262,18 @@ class ReplayController(CommandWorker):
             self._play_chunk()
             if max_events is not None and self.position - start >= max_events:
                 self.state = PAUSED
+        if self.state == PAUSED:
+            self._trace_on_pause()
         self._publish(checkpoint=True)
         _settle()
+
+    def _trace_on_pause(self) -> None:
+        """Paused after an untraced event (full speed): apply one more event with its trace,
+        so the panes show what the shown event did."""
+        last = self.last
+        if last is not None and last.trace is None and last.ok:
+            if self._advance(trace=True) is not None and self.state != AT_END:
+                self.state = PAUSED
 
     def _play_chunk(self) -> None:
         """About SNAPSHOT_EVERY seconds of playing, then one snapshot."""
@@ -300,7 +310,9 @@ class ReplayController(CommandWorker):
     def pause_now(self) -> None:
         if self.state == PLAYING:
             self.state = PAUSED
+            self._trace_on_pause()
         self._publish(checkpoint=True)
+        _settle()
 
     def _compute_window(self, identity: str | None) -> None:
         if self.window_spec is None or identity is None:
