@@ -375,3 +375,17 @@ def test_swallowed_errors_are_listed_and_shown_in_the_trace(tmp_path: Path) -> N
             assert "✗ TypeError: unsupported operand type(s) for +" in trace
 
     asyncio.run(main())
+
+
+def test_controller_pause_at_full_speed_shows_a_traced_event() -> None:
+    """Full speed keeps traces only now and then; a pause lands on an event with its trace."""
+    c = ReplayController(load_streaming_file(SPEC), LOG)
+    try:
+        c.set_rate_now(None)
+        c._interrupt.set()  # as a pause does: every frame ends after one untraced event
+        c.play_now(max_events=3)
+        s = c.snapshot()
+        assert s.state == PAUSED and s.position == 4  # one more event, with its trace
+        assert s.step is not None and s.step.trace is not None and s.step.line.line_no == 4
+    finally:
+        c.close()
