@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from blurr_tui.engine.loader import load_streaming_file
@@ -387,5 +388,33 @@ def test_controller_pause_at_full_speed_shows_a_traced_event() -> None:
         s = c.snapshot()
         assert s.state == PAUSED and s.position == 4  # one more event, with its trace
         assert s.step is not None and s.step.trace is not None and s.step.line.line_no == 4
+    finally:
+        c.close()
+
+
+def test_controller_big_log_switches_to_time_order_when_it_must(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big log is replayed in file order until an identity goes back in time."""
+    from blurr_tui.replay import controller as ctl
+
+    monkeypatch.setattr(ctl, "EAGER_ORDER_CHECK_BYTES", 0)  # treat the sample as big
+    lines = LOG.read_text().splitlines()
+    log = tmp_path / "shuffled.log"
+    log.write_text("\n".join([*lines[:2], lines[3], lines[2], *lines[4:]]) + "\n")
+    c = ReplayController(load_streaming_file(SPEC), log)
+    try:
+        assert c.time_ordered  # not known yet
+        c.step_now(3)
+        assert c.time_ordered and c.snapshot().position == 3
+        c.step_now(1)  # file line 4 is earlier than line 3 for 09C1: replay in time order
+        s = c.snapshot()
+        assert not s.time_ordered and s.position == 4 and s.run_serial == 1
+        c.set_rate_now(None)
+        c.play_now()
+        rows = dict(c.page("session_stats", 0, 10))
+        assert rows["09C1/session_stats/915D/"]["games_played"] == 2
+        assert rows["09C1/session_stats/915D/"]["games_won"] == 2
+        assert len(rows) == 3
     finally:
         c.close()

@@ -24,7 +24,7 @@ from ..engine.spec import StreamingSpec, WindowSpec
 from ..store.sqlite_store import SqliteStore
 from .commands import CommandWorker
 from .ordering import is_time_ordered, time_order
-from .pipeline import Replayer, Step
+from .pipeline import OutOfOrder, Replayer, Step
 from .reader import LogLine, read_lines
 from .snapshot import AT_END, PAUSED, PLAYING, SPEEDS, Snapshot, Touched, count_lines
 
@@ -45,6 +45,7 @@ CHECKPOINT_EVERY = 1.0  # s between store checkpoints while playing
 
 
 MAX_ERRORS = 10_000
+EAGER_ORDER_CHECK_BYTES = 20_000_000
 
 
 def _settle() -> None:
@@ -77,8 +78,14 @@ class ReplayController(CommandWorker):
         self.state = PAUSED
         self.rate: float | None = 10.0
         self.worker_error: str | None = None  # why playing stopped, if it failed
+        # A small log is checked for time order up front (one cheap pass); a big one is
+        # replayed in file order and switches to time order at the first event that goes
+        # back in time for its identity (so the app opens at once on a 1M-event log).
+        self.time_ordered = True
         self._open_run(first=True)
-        self.time_ordered = is_time_ordered(self.log_path, self.replayer.engine)
+        if Path(self.log_path).stat().st_size <= EAGER_ORDER_CHECK_BYTES:
+            self.time_ordered = is_time_ordered(self.log_path, self.replayer.engine)
+            self.replayer.strict_order = self.time_ordered
         self._lines = self._line_iter()
         self._snap = Snapshot(total=self.total, time_ordered=self.time_ordered)
         self._run_serial = 0
@@ -96,7 +103,7 @@ class ReplayController(CommandWorker):
                 Path(str(self.db_path) + suffix).unlink(missing_ok=True)
             self.store = SqliteStore(self.db_path, self.streaming, self.window_spec)
             self.replayer = Replayer(
-                self.streaming, self.store, self.window_spec, strict_order=False
+                self.streaming, self.store, self.window_spec, strict_order=self.time_ordered
             )
             self.reader = _reader_for(self.store, self.db_path)
             _index_keys(self.store, self.streaming)
@@ -137,7 +144,11 @@ class ReplayController(CommandWorker):
             self._at_end()
             return None
         self._current = (line.line_no, self.replayer.counters.lines + 1)
-        step = self.replayer.step(line, trace=trace)
+        try:
+            step = self.replayer.step(line, trace=trace)
+        except OutOfOrder:
+            self._reorder()
+            return self._advance(trace)
         if step.bad_reason is not None:
             self.bad.append((line.line_no, step.bad_reason, step.index))
         elif step.error is not None:
@@ -148,6 +159,16 @@ class ReplayController(CommandWorker):
         if self._next is None:
             self._at_end()
         return step
+
+    def _reorder(self) -> None:
+        """The log went back in time for an identity: replay it in time order from the start
+        (untraced) to the same position, as Blurr sorts each identity's events."""
+        target = self.position - 1  # the line that went back in time is not applied
+        self.time_ordered = False
+        self._open_run()
+        self._run_serial += 1
+        while self.position < target and self._advance(trace=False) is not None:
+            pass
 
     def _add_error(self, line_no: int, kind: str, reason: str, position: int) -> None:
         if len(self.errors) < MAX_ERRORS:

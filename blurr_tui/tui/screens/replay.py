@@ -61,6 +61,7 @@ class ReplayScreen(Screen[None]):
         self._kicked = False
         self._shown_error: str | None = None
         self._rate: float | None | bool = False  # False: not chosen here yet
+        self._order_noted = False
 
     def compose(self) -> ComposeResult:
         yield TransportBar(id="transport")
@@ -96,13 +97,7 @@ class ReplayScreen(Screen[None]):
             window,
         )
         self._set_titles()
-        if not self.controller.time_ordered:
-            self.notify(
-                "Some identity's events are not in time order: replaying in time order, "
-                "as Blurr sorts each identity's events (bad lines first).",
-                title="Log out of order",
-                timeout=10,
-            )
+        self._order_noted = False
         self.poll()
         self.set_interval(1 / POLL_HZ, self.poll)
 
@@ -115,6 +110,14 @@ class ReplayScreen(Screen[None]):
             if snap.step.identity != self.identity_filter:
                 self.set_identity_filter(snap.step.identity)
         self.panes.update(snap, self.identity_filter)
+        if not snap.time_ordered and not self._order_noted:
+            self._order_noted = True
+            self.notify(
+                "Some identity's events are not in time order: replaying in time order, "
+                "as Blurr sorts each identity's events (bad lines first).",
+                title="Log out of order",
+                timeout=10,
+            )
         self._check_pending()
         if snap.error is not None and snap.error != self._shown_error:
             self._shown_error = snap.error
