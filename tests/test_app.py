@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from blurr_tui.engine.loader import load_streaming_file
 from blurr_tui.replay.controller import AT_END, PAUSED, PLAYING, ReplayController
 from blurr_tui.tui.app import BlurrApp, make_app
 from blurr_tui.tui.screens import InputModal, ReplayScreen
+from blurr_tui.tui.screens.modals import AnchorScreen
 from blurr_tui.tui.widgets import EventView, RecordTable, TraceView, TransportBar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,6 +260,21 @@ def test_window_tab_after_the_end() -> None:
             assert wt.get_row(0)[0] == who  # type: ignore[index]
             cols = wt.source.columns
             assert "last_7_days.sessions" in cols and "next_3_days.sessions" in cols, cols
+            # Enter on a window row: its anchor and the blocks that fell into each window
+            anchor = app.controller.snapshot().window_anchors[0]
+            assert wt.get_row(0)[1] == anchor.anchor_key  # type: ignore[index]
+            assert set(anchor.windows) == {"last_7_days", "next_3_days"}
+            assert len(anchor.windows["last_7_days"]) == anchor.row["last_7_days.sessions"]
+            screen(app).query_one("#tabs").active = "window"  # type: ignore[attr-defined]
+            await pilot.pause()
+            wt.focus()
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, AnchorScreen))
+            shown = str(app.screen.query_one(Static).render())
+            assert anchor.anchor_key in shown and "last_7_days" in shown
+            assert anchor.windows["last_7_days"][0] in shown
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen))
 
     asyncio.run(main())
 

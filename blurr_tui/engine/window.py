@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from .aggregates import RUNS, AggregateRun
 from .errors import ABORTING, EngineAbort, abort_from, describe_exception
 from .fieldrun import eval_when
+from .fields import decode
 from .keys import Key
 from .runtime import build_namespace
-from .spec import AggregateKind, AggregateSpec, StreamingSpec, WindowSpec
+from .spec import AggregateKind, AggregateSpec, FieldType, StreamingSpec, WindowSpec
 from .store import RecordStore
 from .views import TransformerView
 
@@ -43,6 +45,15 @@ class WindowSource:
 
 
 _field_names_cache: dict[str, tuple[str, ...]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorRow:
+    """One window row, with where it came from."""
+
+    row: dict
+    anchor_key: str
+    windows: dict[str, list[str]]  # Window aggregate → keys of the blocks in its window
 
 
 def flatten(d: dict, parent: str = "") -> dict:
@@ -107,6 +118,14 @@ class WindowTransform:
 
     # ------------------------------------------------------------------------------------
     def run(self, identity: str, stores: dict[str, RecordStore]) -> list[dict]:
+        """The identity's window rows, exactly as Blurr prints them."""
+        return [a.row for a in self.run_explained(identity, stores, explain=False)]
+
+    def run_explained(
+        self, identity: str, stores: dict[str, RecordStore], explain: bool = True
+    ) -> list[AnchorRow]:
+        """Each row with its anchor's key and, per Window aggregate, the keys of the blocks
+        that fell into its window (empty when the window-BTS When was false)."""
         if self.import_error is not None:
             raise EngineAbort(
                 f"import failed: {self.import_error}", where=f"{self.spec.name}.Import"
@@ -138,8 +157,10 @@ class WindowTransform:
         cond = self.spec.anchor.condition  # type: ignore[union-attr]
         assert cond is not None and cond.code is not None
         per_day: dict[date, int] = {}
-        rows: list[dict] = []
-        for _key, record in blocks:
+        rows: list[AnchorRow] = []
+        start_of = self._start_key()
+        ordered = sorted(((start_of(r), k, r) for k, r in blocks), key=lambda t: t[0])
+        for key, record in blocks:
             block_run.restore(record)
             start = block_run.values["_start_time"]
             if start is None:
@@ -161,10 +182,11 @@ class WindowTransform:
             for run in win_runs:
                 run.reset()
             ns["anchor"] = block_run.view
-            row = self._anchor_row(identity, ns, loc, win_runs, blocks, record, stores)
+            windows: dict[str, list[str]] | None = {} if explain else None
+            row = self._anchor_row(identity, ns, loc, win_runs, ordered, record, stores, windows)
             if row is None:
                 continue
-            rows.append(row)
+            rows.append(AnchorRow(row, str(key), windows or {}))
             per_day[day] = per_day.get(day, 0) + 1
         return rows
 
@@ -174,9 +196,10 @@ class WindowTransform:
         ns: dict[str, Any],
         loc: dict[str, Any],
         win_runs: list[AggregateRun],
-        blocks: list[tuple[Key, dict]],
+        ordered: list[tuple[Any, Key, dict]],
         anchor_record: dict,
         stores: dict[str, RecordStore],
+        explain: dict[str, list[str]] | None = None,
     ) -> dict | None:
         when = self.spec.when
         if when is not None:
@@ -186,11 +209,14 @@ class WindowTransform:
         views: dict[str, WindowSource] = {}
         for run in win_runs:
             if run.spec.kind is AggregateKind.WINDOW:
-                selected = self._select(run.spec, blocks, anchor_record)
+                selected = self._select(run.spec, ordered, anchor_record)
                 if selected is None:
                     return None
+                if explain is not None:
+                    explain[run.name] = [str(k) for k, _r in selected]
                 views[run.name] = WindowSource(
-                    [self._restored(r, identity, stores) for r in selected], self.block_spec.name
+                    [self._restored(r, identity, stores) for _k, r in selected],
+                    self.block_spec.name,
                 )
         for run in win_runs:
             if run.name in views:
@@ -210,35 +236,41 @@ class WindowTransform:
         run.restore(record)
         return run
 
-    def _select(
-        self, agg: AggregateSpec, blocks: list[tuple[Key, dict]], anchor: dict
-    ) -> list[dict] | None:
-        value: int = agg.window_value  # type: ignore[assignment]
-        by_text = self.block_spec.kind is AggregateKind.BLOCK  # B-6: Block compares ISO text
+    def _start_key(self) -> Any:
+        """How blocks are ordered and compared: ISO text for Block sources (Blurr's B-6),
+        the instant for Activity sources."""
+        if self.block_spec.kind is AggregateKind.BLOCK:
+            return lambda rec: rec.get("_start_time")
         block_run = RUNS[self.block_spec.kind](self.block_spec, "", {})
 
         def start_of(rec: dict) -> Any:
-            text = rec.get("_start_time")
-            if by_text:
-                return text
-            block_run.restore({"_start_time": text})
+            block_run.restore({"_start_time": rec.get("_start_time")})
             return block_run.values["_start_time"]
 
+        return start_of
+
+    def _select(
+        self, agg: AggregateSpec, ordered: list[tuple[Any, Key, dict]], anchor: dict
+    ) -> list[tuple[Key, dict]] | None:
+        """The blocks of one window around ``anchor`` (``ordered``: (start, key, record)
+        ascending), or None when the window is insufficient and the anchor is dropped."""
+        value: int = agg.window_value  # type: ignore[assignment]
+        start_of = self._start_key()
         s0 = start_of(anchor)
-        ordered = sorted((r for _k, r in blocks), key=start_of)
         unit = _UNIT.get(agg.window_type or "")
         if unit is not None:
-            block_run.restore({"_start_time": anchor.get("_start_time")})
-            edge_dt = block_run.values["_start_time"] + unit * value
+            anchor_start = decode(FieldType.DATETIME, anchor.get("_start_time"))
+            edge_dt = anchor_start + unit * value
+            by_text = self.block_spec.kind is AggregateKind.BLOCK
             edge = edge_dt.isoformat() if by_text else edge_dt
             lo, hi = (edge, s0) if value < 0 else (s0, edge)
-            chosen = [r for r in ordered if lo < start_of(r) < hi]
+            chosen = [(k, r) for st, k, r in ordered if lo < st < hi]
             return chosen or None
         if value < 0:
-            before = [r for r in ordered if start_of(r) < s0]
+            before = [(k, r) for st, k, r in ordered if st < s0]
             chosen = before[value:]
         else:
-            chosen = [r for r in ordered if start_of(r) > s0][:value]
+            chosen = [(k, r) for st, k, r in ordered if st > s0][:value]
         if agg.window_type == "count":
             return chosen if len(chosen) == abs(value) else None
         return chosen or None

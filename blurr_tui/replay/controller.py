@@ -117,6 +117,7 @@ class ReplayController(CommandWorker):
         self.replayer.engine.on_swallowed = self._swallowed
         self._current: tuple[int, int] = (0, 0)
         self.window_rows: tuple[str, tuple[dict, ...]] | None = None
+        self.window_anchors: tuple = ()  # AnchorRow per window row: anchor key, window blocks
         self.counts: dict[str, int] = {}
         self._finished = False
         self._rate_mark: tuple[float, int] | None = None
@@ -222,6 +223,7 @@ class ReplayController(CommandWorker):
             touched=touched,
             counts=dict(self.counts),
             window=self.window_rows,
+            window_anchors=self.window_anchors,
             time_ordered=self.time_ordered,
             error=self.worker_error,
         )
@@ -338,11 +340,9 @@ class ReplayController(CommandWorker):
     def _compute_window(self, identity: str | None) -> None:
         if self.window_spec is None or identity is None:
             return
-        if self._finished:
-            rows = self.store.window_rows(identity)
-        else:
-            rows = self.replayer.window_rows(identity)
-        self.window_rows = (identity, tuple(rows))
+        anchors = self.replayer.window_explained(identity)
+        self.window_rows = (identity, tuple(a.row for a in anchors))
+        self.window_anchors = tuple(anchors)
 
     def window_now(self, identity: str | None = None) -> None:
         if identity is None and self.last is not None:

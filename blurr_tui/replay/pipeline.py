@@ -20,7 +20,7 @@ from ..engine.errors import EngineAbort, EventRejected
 from ..engine.runtime import IdentityRun, StreamingEngine
 from ..engine.spec import StreamingSpec, WindowSpec
 from ..engine.trace import EventTrace
-from ..engine.window import WindowTransform
+from ..engine.window import AnchorRow, WindowTransform
 from ..store.sqlite_store import SqliteStore
 from .live_store import LiveStore
 from .reader import LogLine
@@ -225,3 +225,9 @@ class Replayer:
         assert self.window is not None
         self.live.flush()
         return self.window.run(identity, self.stores)  # type: ignore[arg-type]
+
+    def window_explained(self, identity: str) -> list[AnchorRow]:
+        """The window rows with each anchor's key and the blocks in each of its windows."""
+        assert self.window is not None
+        self.live.flush()
+        return self.window.run_explained(identity, self.stores)  # type: ignore[arg-type]

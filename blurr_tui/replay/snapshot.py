@@ -44,6 +44,7 @@ class Snapshot:
     touched: tuple[Touched, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
     window: tuple[str, tuple[dict, ...]] | None = None  # (identity, rows)
+    window_anchors: tuple = ()  # engine.window.AnchorRow per row, in the same order
     time_ordered: bool = True
     error: str | None = None  # the worker failed (message), replay stopped
 

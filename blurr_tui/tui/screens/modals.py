@@ -80,3 +80,37 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class AnchorScreen(ModalScreen[None]):
+    """One window row: its anchor block and the blocks that fell into each window."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "close", "Close")]
+
+    def __init__(self, anchor: object) -> None:
+        super().__init__()
+        self.anchor = anchor
+
+    def compose(self) -> ComposeResult:
+        a = self.anchor
+        text = Text()
+        text.append("Anchor ", "bold")
+        text.append(f"{a.anchor_key}\n", "bold cyan")  # type: ignore[attr-defined]
+        windows: dict = a.windows  # type: ignore[attr-defined]
+        if not windows:
+            text.append("\nThe window BTS's When was false: a row of defaults, no window.\n")
+        for name, keys in windows.items():
+            text.append(f"\n{name}", "bold")
+            text.append(f"  {len(keys)} block{'' if len(keys) == 1 else 's'}\n", "dim")
+            for key in keys:
+                text.append(f"  {key}\n")
+        text.append("\nRow\n", "bold")
+        for k, v in a.row.items():  # type: ignore[attr-defined]
+            text.append(f"  {k} = ", "dim")
+            text.append(f"{v!r}\n")
+        text.append("\nEscape closes.", "dim")
+        with Vertical(id="help-box"):
+            yield Static(text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -13,15 +13,21 @@ def problems_source(rows: tuple[tuple[int, str, str, int], ...]) -> ListRowSourc
     return ListRowSource(PROBLEM_COLUMNS, list(rows))
 
 
-def window_source(window: tuple[str, tuple[dict, ...]] | None) -> ListRowSource:
+def window_source(
+    window: tuple[str, tuple[dict, ...]] | None, anchors: tuple = ()
+) -> ListRowSource:
+    """One row per anchor: identity, the anchor block's key, then the flattened fields."""
     if window is None:
         return ListRowSource(["identity", "(press w for the current identity's window rows)"])
     identity, rows = window
     cols: list[str] = []
     for row in rows:  # each aggregate's copy of the identity is the identity column
         cols += [k for k in row if k not in cols and not k.endswith("._identity")]
-    data = [(identity, *(row.get(c) for c in cols)) for row in rows]
-    return ListRowSource(["identity", *cols], data)
+    keys = [a.anchor_key for a in anchors] if len(anchors) == len(rows) else [""] * len(rows)
+    data = [
+        (identity, key, *(row.get(c) for c in cols)) for key, row in zip(keys, rows, strict=True)
+    ]
+    return ListRowSource(["identity", "anchor", *cols], data)
 
 
 class PaneUpdater:
@@ -87,7 +93,7 @@ class PaneUpdater:
             self.errors.border_title = f"Bad lines {len(snap.bad)} · errors {len(snap.errors)}"
         if self.window is not None and snap.window is not self._window:
             self._window = snap.window
-            self.window.set_source(window_source(snap.window))
+            self.window.set_source(window_source(snap.window, snap.window_anchors))
             if snap.window is not None:
                 self.window.border_title = f"Window rows of {snap.window[0]}"
 

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from blurr_tui.replay.controller import AT_END, PLAYING, SPEEDS, ReplayController, Snapshot
-from blurr_tui.tui.screens.modals import HelpScreen, InputModal
+from blurr_tui.tui.screens.modals import AnchorScreen, HelpScreen, InputModal
 from blurr_tui.tui.screens.panes import PaneUpdater, problems_source, window_source
 from blurr_tui.tui.sources import SqliteRowSource
 from blurr_tui.tui.widgets import EventView, RecordTable, TraceView, TransportBar
@@ -277,6 +277,10 @@ class ReplayScreen(Screen[None]):
             position = event.row[-1]
             self.goto(int(position))
             self.notify(f"Going to line {event.row[0]}")
+        elif event.table.id == "window-table" and event.row is not None:
+            anchors = self.snapshot.window_anchors
+            if 0 <= event.row_index < len(anchors):
+                self.app.push_screen(AnchorScreen(anchors[event.row_index]))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step" and self.snapshot.state == AT_END:
