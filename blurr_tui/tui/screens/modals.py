@@ -22,7 +22,7 @@ HELP_KEYS: list[tuple[str, str]] = [
     ("f", "follow the current event's identity"),
     ("w", "window rows of the current identity (with a window BTS)"),
     ("e", "export the database (SQLite backup)"),
-    ("enter", "on the Errors tab: jump to that line"),
+    ("enter", "Errors tab: jump there; Window tab: the anchor and its windows"),
     ("ctrl+p", "command palette"),
     ("?", "this help"),
     ("q", "quit"),

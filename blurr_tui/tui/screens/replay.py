@@ -249,6 +249,7 @@ class ReplayScreen(Screen[None]):
             return
         self._track("window", self.controller.compute_window(self.identity_filter))
         self.query_one("#tabs", TabbedContent).active = "window"
+        self.query_one("#window-table", RecordTable).focus()  # Enter explains a row
 
     def action_export(self) -> None:
         def done(value: str | None) -> None:
