@@ -9,8 +9,6 @@ command runs at once in the caller's thread, so tests can drive it synchronously
 
 from __future__ import annotations
 
-import bisect
-import copy
 import gc
 import shutil
 import sqlite3
@@ -26,6 +24,7 @@ from .commands import CommandWorker
 from .ordering import is_time_ordered, time_order
 from .pipeline import OutOfOrder, Replayer, Step
 from .reader import LogLine, read_lines
+from .record_reads import RecordReads, index_keys, reader_for
 from .snapshot import AT_END, PAUSED, PLAYING, SPEEDS, Snapshot, Touched, count_lines
 
 __all__ = [
@@ -55,7 +54,7 @@ def _settle() -> None:
     gc.freeze()
 
 
-class ReplayController(CommandWorker):
+class ReplayController(CommandWorker, RecordReads):
     def __init__(
         self,
         streaming: StreamingSpec,
@@ -105,8 +104,8 @@ class ReplayController(CommandWorker):
             self.replayer = Replayer(
                 self.streaming, self.store, self.window_spec, strict_order=self.time_ordered
             )
-            self.reader = _reader_for(self.store, self.db_path)
-            _index_keys(self.store, self.streaming)
+            self.reader = reader_for(self.store, self.db_path)
+            index_keys(self.store, self.streaming)
             self._seq_index: dict[str, list[int]] = {}
         self.last: Step | None = None
         self.bad: list[tuple[int, str, int]] = []  # (line_no, reason, position)
@@ -378,75 +377,3 @@ class ReplayController(CommandWorker):
                     pass
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
-
-    # -- reads for the UI (any thread) ---------------------------------------------------------
-    # They go through a second connection: committed data only (the last checkpoint), and
-    # never a wait on the worker's connection or locks (SQLite WAL readers do not block).
-    # The record tables page through the store by row number. Without a filter, row N is
-    # found through an in-memory list of each table's _seq (grown as rows appear), so a page
-    # is an index range rather than an OFFSET that reads every row before it.
-    def _seqs(self, aggregate: str) -> list[int]:
-        seqs = self._seq_index.setdefault(aggregate, [])
-        seqs += self.reader.seqs_after(aggregate, seqs[-1] if seqs else 0)
-        return seqs
-
-    def count(self, aggregate: str, identity: str | None = None) -> int:
-        with self.db_lock:
-            if identity is None:
-                return len(self._seqs(aggregate))
-            return self.reader.count(aggregate, identity)
-
-    def page(
-        self, aggregate: str, offset: int, limit: int, identity: str | None = None
-    ) -> list[tuple[str, dict]]:
-        with self.db_lock:
-            if identity is not None:
-                return self.reader.page(aggregate, offset, limit, identity)
-            seqs = self._seqs(aggregate)
-            if offset >= len(seqs) or limit <= 0:
-                return []
-            last = seqs[min(offset + limit, len(seqs)) - 1]
-            return self.reader.page_seqs(aggregate, seqs[offset], last)
-
-    def row_index(self, aggregate: str, key: str, identity: str | None = None) -> int | None:
-        """The row (0-based, first-save order) of ``key`` in ``aggregate``'s table."""
-        with self.db_lock:
-            conn = self.reader.conn
-            table = self.reader.table_for(aggregate).replace('"', '""')
-            sql = f'SELECT _seq FROM "{table}" WHERE _key = ?'
-            row = conn.execute(sql, (key,)).fetchone()
-            if row is None:
-                return None
-            if identity is None:
-                seqs = self._seqs(aggregate)
-                i = bisect.bisect_left(seqs, row[0])
-                return i if i < len(seqs) and seqs[i] == row[0] else None
-            sql = f'SELECT count(*) FROM "{table}" WHERE _seq < ? AND _identity = ?'
-            return conn.execute(sql, (row[0], identity)).fetchone()[0]
-
-    def aggregates(self) -> list[str]:
-        """Aggregates with a table, in spec order."""
-        with self.db_lock:
-            rows = self.reader.conn.execute("SELECT aggregate FROM aggregates").fetchall()
-        have = {r[0] for r in rows}
-        names = [a.name for a in self.streaming.aggregates if a.name in have]
-        return names + sorted(have - set(names))
-
-
-def _index_keys(store: SqliteStore, streaming: StreamingSpec) -> None:
-    """The app finds the row of a touched key by ``_key``: index it (headless runs don't)."""
-    for agg in streaming.aggregates:
-        try:
-            table = store.table_for(agg.name).replace('"', '""')
-        except KeyError:
-            continue  # not stored (a Variable without Store)
-        store.conn.execute(f'CREATE INDEX IF NOT EXISTS "{table}__key" ON "{table}" (_key)')
-
-
-def _reader_for(store: SqliteStore, path: Path) -> SqliteStore:
-    """The same store's read API over its own connection (shares the decoded layouts)."""
-    reader = copy.copy(store)
-    reader.conn = sqlite3.connect(str(path), check_same_thread=False)
-    reader.conn.isolation_level = None
-    reader._lock = threading.RLock()
-    return reader

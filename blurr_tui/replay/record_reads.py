@@ -1,0 +1,94 @@
+"""What the app reads from the replay's database: record pages, counts, row numbers.
+
+A mixin of :class:`~blurr_tui.replay.controller.ReplayController`. Reads go through a second
+connection (``reader``), so they see committed data (the last checkpoint) and never wait on
+the worker's connection (SQLite WAL readers do not block).
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..engine.spec import StreamingSpec
+from ..store.sqlite_store import SqliteStore
+
+
+class RecordReads:
+    reader: SqliteStore
+    streaming: StreamingSpec
+    db_lock: Any
+    _seq_index: dict[str, list[int]]
+
+    # The record tables page through the store by row number. Without a filter, row N is
+    # found through an in-memory list of each table's _seq (grown as rows appear), so a page
+    # is an index range rather than an OFFSET that reads every row before it.
+    def _seqs(self, aggregate: str) -> list[int]:
+        seqs = self._seq_index.setdefault(aggregate, [])
+        seqs += self.reader.seqs_after(aggregate, seqs[-1] if seqs else 0)
+        return seqs
+
+    def count(self, aggregate: str, identity: str | None = None) -> int:
+        with self.db_lock:
+            if identity is None:
+                return len(self._seqs(aggregate))
+            return self.reader.count(aggregate, identity)
+
+    def page(
+        self, aggregate: str, offset: int, limit: int, identity: str | None = None
+    ) -> list[tuple[str, dict]]:
+        with self.db_lock:
+            if identity is not None:
+                return self.reader.page(aggregate, offset, limit, identity)
+            seqs = self._seqs(aggregate)
+            if offset >= len(seqs) or limit <= 0:
+                return []
+            last = seqs[min(offset + limit, len(seqs)) - 1]
+            return self.reader.page_seqs(aggregate, seqs[offset], last)
+
+    def row_index(self, aggregate: str, key: str, identity: str | None = None) -> int | None:
+        """The row (0-based, first-save order) of ``key`` in ``aggregate``'s table."""
+        with self.db_lock:
+            conn = self.reader.conn
+            table = self.reader.table_for(aggregate).replace('"', '""')
+            sql = f'SELECT _seq FROM "{table}" WHERE _key = ?'
+            row = conn.execute(sql, (key,)).fetchone()
+            if row is None:
+                return None
+            if identity is None:
+                seqs = self._seqs(aggregate)
+                i = bisect.bisect_left(seqs, row[0])
+                return i if i < len(seqs) and seqs[i] == row[0] else None
+            sql = f'SELECT count(*) FROM "{table}" WHERE _seq < ? AND _identity = ?'
+            return conn.execute(sql, (row[0], identity)).fetchone()[0]
+
+    def aggregates(self) -> list[str]:
+        """Aggregates with a table, in spec order."""
+        with self.db_lock:
+            rows = self.reader.conn.execute("SELECT aggregate FROM aggregates").fetchall()
+        have = {r[0] for r in rows}
+        names = [a.name for a in self.streaming.aggregates if a.name in have]
+        return names + sorted(have - set(names))
+
+
+def index_keys(store: SqliteStore, streaming: StreamingSpec) -> None:
+    """The app finds the row of a touched key by ``_key``: index it (headless runs don't)."""
+    for agg in streaming.aggregates:
+        try:
+            table = store.table_for(agg.name).replace('"', '""')
+        except KeyError:
+            continue  # not stored (a Variable without Store)
+        store.conn.execute(f'CREATE INDEX IF NOT EXISTS "{table}__key" ON "{table}" (_key)')
+
+
+def reader_for(store: SqliteStore, path: Path) -> SqliteStore:
+    """The same store's read API over its own connection (shares the decoded layouts)."""
+    reader = copy.copy(store)
+    reader.conn = sqlite3.connect(str(path), check_same_thread=False)
+    reader.conn.isolation_level = None
+    reader._lock = threading.RLock()
+    return reader
