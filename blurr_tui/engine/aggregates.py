@@ -210,7 +210,9 @@ class DimensionalRun(AggregateRun):
         if self._touch is not None:
             self._touch(key, self)
 
-    def evaluate(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> None:
+    def evaluate(
+        self, ns: dict[str, Any], tr: T.AggregateTrace | None, loc: dict[str, Any] | None = None
+    ) -> None:
         if tr is None and self._fast is not None:
             self._evaluate_fast(ns)
             return
@@ -282,7 +284,9 @@ class ActivityRun(AggregateRun):
         self._check_identity()
         return Key(self.identity, self.name, (), self.values["_start_time"])
 
-    def evaluate(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> None:
+    def evaluate(
+        self, ns: dict[str, Any], tr: T.AggregateTrace | None, loc: dict[str, Any] | None = None
+    ) -> None:
         values = self.values
         action = T.CONTINUED
         if self.first:

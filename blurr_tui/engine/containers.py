@@ -50,12 +50,12 @@ class Map(_Chaining, dict):
 class List(_Chaining, list):
     _base = list
 
-    def append(self, item: Any) -> List:
+    def append(self, item: Any) -> List:  # type: ignore[override]  # Blurr: returns self
         if item is not None:
             list.append(self, item)
         return self
 
-    def insert(self, index: int, item: Any) -> List:
+    def insert(self, index: Any, item: Any) -> List:  # type: ignore[override]
         if item is not None:
             list.insert(self, index, item)
         return self
@@ -64,7 +64,7 @@ class List(_Chaining, list):
 class Set(_Chaining, set):
     _base = set
 
-    def add(self, item: Any) -> Set:
+    def add(self, item: Any) -> Set:  # type: ignore[override]  # Blurr: returns self
         if item is not None:
             set.add(self, item)
         return self

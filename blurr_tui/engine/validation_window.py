@@ -3,6 +3,9 @@ window BTS, its Anchor and When, and the Window aggregates (type, value, Source)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from blurr_tui.engine.exprnames import TIME_AGGREGATES, Scope, aggregate_table, lower
 from blurr_tui.engine.yamlpos import PosDict
 
@@ -13,7 +16,16 @@ class WindowChecks:
     """Mixin of the validation checker (which provides doc, root, others, add, required,
     number and expression) for what only a window BTS has."""
 
-    def find_stream(self) -> PosDict | None:
+    # provided by the checker this is mixed into
+    doc: PosDict
+    root: str
+    others: Sequence[object]
+    add: Callable[..., None]
+    required: Callable[..., Any]
+    number: Callable[..., Any]
+    expression: Callable[..., Any]
+
+    def find_stream(self) -> dict | None:
         candidates = [
             d for d in self.others if isinstance(d, dict) and lower(d.get("Type")) == STREAMING
         ]
@@ -30,7 +42,7 @@ class WindowChecks:
         )
         return {s.split(".")[0] for s in sources if isinstance(s, str) and s}
 
-    def window_header(self, base: Scope, stream: PosDict | None) -> None:
+    def window_header(self, base: Scope, stream: dict | None) -> None:
         doc, root = self.doc, self.root
         if stream is not None:
             table = aggregate_table(stream)
