@@ -106,40 +106,13 @@ def eval_fields(
     ns: dict[str, Any],
     loc: dict[str, Any] | None = None,
 ) -> None:
-    """The batch path: no trace, as little work per field as possible."""
+    """The interpreted path without a trace (window aggregates, and ``fast=False`` to check
+    the generated code against): the same decisions as :func:`eval_field_traced`."""
     for f in fields:
         if f.special:
             values[f.name] = _internal_value(f, values, ns)
-            continue
-        if f.when is not None:
-            try:
-                if not eval(f.when, ns, loc):
-                    continue
-            except ABORTING as exc:
-                raise abort_from(exc, f.fqn, f.when_text or "") from exc
-            except Exception as exc:
-                note(ns, f.fqn, "When", exc)
-                continue
-        if f.value is None:
-            raise _missing_value(f)
-        try:
-            v = eval(f.value, ns, loc)
-        except ABORTING as exc:
-            raise abort_from(exc, f.fqn, f.value_text or "") from exc
-        except Exception as exc:
-            note(ns, f.fqn, "Value", exc)
-            continue
-        if v is None:
-            continue
-        if not isinstance(v, f.pytype):
-            try:
-                v = f.cast(v)
-            except Exception as exc:
-                note(ns, f.fqn, "cast", exc)
-                continue
-        if f.is_datetime and v.tzinfo is None:
-            v = with_utc(v)
-        values[f.name] = v
+        else:
+            eval_field_traced(f, values, ns, loc)
 
 
 def snapshot_value(v: Any) -> Any:
