@@ -58,18 +58,23 @@ def test_missing_file(tmp_path: Path) -> None:
         load_streaming_file(tmp_path / "nope.yml")
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _old_type_spec(tmp_path: Path) -> Path:
+    """Tutorial 1 with the pre-0.4 Type ``Blurr:Streaming``."""
+    spec = tmp_path / "old.yml"
+    text = (ROOT / "specs/tutorial1-streaming.yml").read_text()
+    spec.write_text(text.replace("Type: Blurr:Transform:Streaming", "Type: Blurr:Streaming"))
+    return spec
+
+
 def test_unrecognised_streaming_type_fails_every_record_like_blurr(tmp_path: Path) -> None:
     """Blurr never checks the streaming Type: every record fails, exit 0, no rows."""
     from blurr_tui.transform import run_transform
 
-    root = Path(__file__).resolve().parent.parent
-    spec = tmp_path / "old.yml"
-    spec.write_text(
-        (root / "specs/tutorial1-streaming.yml")
-        .read_text()
-        .replace("Type: Blurr:Transform:Streaming", "Type: Blurr:Streaming")
-    )
-    result = run_transform(str(spec), None, [str(root / "sample_logs/tutorial1.log")])
+    spec = _old_type_spec(tmp_path)
+    result = run_transform(str(spec), None, [str(ROOT / "sample_logs/tutorial1.log")])
     assert result.exit_code == 0 and result.stdout_lines == []
     assert len(result.stderr_lines) == 8
     assert "Type is 'Blurr:Streaming'" in result.stderr_lines[0]
@@ -78,15 +83,9 @@ def test_unrecognised_streaming_type_fails_every_record_like_blurr(tmp_path: Pat
 def test_run_refuses_a_spec_blurr_cannot_run(tmp_path: Path) -> None:
     from blurr_tui.replay.headless import HeadlessRun, RunRefused
 
-    root = Path(__file__).resolve().parent.parent
-    spec = tmp_path / "old.yml"
-    spec.write_text(
-        (root / "specs/tutorial1-streaming.yml")
-        .read_text()
-        .replace("Type: Blurr:Transform:Streaming", "Type: Blurr:Streaming")
-    )
+    spec = _old_type_spec(tmp_path)
     with pytest.raises(RunRefused, match="not Blurr:Transform:Streaming"):
-        HeadlessRun(str(spec), str(root / "sample_logs/tutorial1.log"), str(tmp_path / "x.db"))
+        HeadlessRun(str(spec), str(ROOT / "sample_logs/tutorial1.log"), str(tmp_path / "x.db"))
 
 
 def test_comma_separated_logs_as_in_blurr() -> None:
