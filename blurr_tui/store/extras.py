@@ -6,16 +6,29 @@ Each is a mixin of ``SqliteStore``, which provides ``conn``, ``db``, ``_lock`` a
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 from .schema import is_plain_json, json_text, q, safe_text, safe_value
 from .tagged import tag, untag
+
+if TYPE_CHECKING:
+    import sqlite_utils
+    import sqlite_utils.db
 
 RAW_LIMIT = 2048
 
 
 class BadEventsMixin:
     """``bad_events``: input lines that could not be read, with why."""
+
+    if TYPE_CHECKING:  # provided by SqliteStore
+        conn: sqlite3.Connection
+        _lock: threading.RLock
+
+        def _fetch(self, sql: str, args: tuple) -> list: ...
 
     def add_bad_event(self, line: int, byte_offset: int, raw: bytes | str, reason: str) -> None:
         if isinstance(raw, bytes):
@@ -34,6 +47,12 @@ class BadEventsMixin:
 class RunMetaMixin:
     """``run_meta``: key/value facts about the run (specs, versions, progress)."""
 
+    if TYPE_CHECKING:  # provided by SqliteStore
+        conn: sqlite3.Connection
+        _lock: threading.RLock
+
+        def _fetch(self, sql: str, args: tuple) -> list: ...
+
     def set_meta(self, **kv: object) -> None:
         sql = "INSERT INTO run_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
         with self._lock:
@@ -46,9 +65,16 @@ class RunMetaMixin:
 class WindowRowsMixin:
     """``window_rows``: the window BTS output rows of each identity, exact and queryable."""
 
+    if TYPE_CHECKING:  # provided by SqliteStore
+        conn: sqlite3.Connection
+        db: sqlite_utils.Database
+        _lock: threading.RLock
+
+        def _fetch(self, sql: str, args: tuple) -> list: ...
+
     def _open_window_rows(self) -> None:
         cols = {"identity": str, "row": int, "_row_json": str, "_row_exact": str}
-        t = self.db["window_rows"]
+        t = cast("sqlite_utils.db.Table", self.db["window_rows"])
         t.create(cols, pk=("identity", "row"), if_not_exists=True)
         self._wcols = {c.lower(): c for c in t.columns_dict}
         self._wsql: dict[tuple[str, ...], str] = {}
@@ -87,7 +113,7 @@ class WindowRowsMixin:
         """The rows saved by :meth:`set_window_rows`, exactly."""
         sql = "SELECT _row_json, _row_exact FROM window_rows WHERE identity = ? ORDER BY row"
         rows = self._fetch(sql, (safe_text(identity),))
-        return [json.loads(t) if x is None else untag(json.loads(x)) for t, x in rows]
+        return [json.loads(t) if x is None else cast(dict, untag(json.loads(x))) for t, x in rows]
 
 
 _WFIXED = frozenset({"identity", "row", "_row_json", "_row_exact"})
@@ -102,7 +128,7 @@ def _sql_type(v: object) -> str:
 def _cell(v: object) -> object:
     t = type(v)
     if t is bool:
-        return int(v)  # type: ignore[arg-type]
+        return int(cast(bool, v))
     if t is float:
         return None if v != v else v
     if v is None or t is int or t is str:
@@ -117,7 +143,7 @@ def _meta_value(v: object) -> object:
     if v is None or type(v) in (int, float, bytes):
         return safe_value(v)
     if type(v) is bool:
-        return int(v)
+        return int(cast(bool, v))
     if type(v) is str:
         return safe_text(v)
     if isinstance(v, datetime):

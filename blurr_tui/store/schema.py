@@ -45,6 +45,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _esc  # type: ignore[attr-defined]
+from typing import cast
 
 from ..engine.spec import AggregateKind, AggregateSpec, FieldType
 from .tagged import dumps_tagged, is_plain_json, json_text, loads_tagged, tag, untag
@@ -264,9 +265,9 @@ def best_effort(v: object) -> object:
     if v is None or t is str:
         return v
     if t is bool:
-        return int(v)  # type: ignore[arg-type]
+        return int(cast(bool, v))
     if t is int:
-        return v if INT_MIN <= v <= INT_MAX else str(v)  # type: ignore[operator]
+        return v if INT_MIN <= cast(int, v) <= INT_MAX else str(v)
     if t is float:
         return None if v != v else v
     try:

@@ -21,8 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import sqlite_utils
+from sqlite_utils.db import Table
 
 from ..engine.keys import Key
 from ..engine.spec import StreamingSpec, WindowSpec
@@ -111,12 +113,14 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
 
     def _create_fixed_tables(self) -> None:
         db = self.db
-        db["run_meta"].create({"key": str, "value": "BLOB"}, pk="key", if_not_exists=True)
+        cast(Table, db["run_meta"]).create(
+            {"key": str, "value": "BLOB"}, pk="key", if_not_exists=True
+        )
         cols = {"id": int, "line": int, "byte_offset": int, "raw": str, "reason": str}
-        db["bad_events"].create(cols, pk="id", if_not_exists=True)
+        cast(Table, db["bad_events"]).create(cols, pk="id", if_not_exists=True)
         cols = {"aggregate": str, "table_name": str, "kind": str, "store": str}
         cols.update(is_output=int, fields=str)
-        db["aggregates"].create(cols, pk="aggregate", if_not_exists=True)
+        cast(Table, db["aggregates"]).create(cols, pk="aggregate", if_not_exists=True)
 
     def _check_spec_meta(self) -> None:
         meta = self.get_meta()
@@ -125,7 +129,7 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
         if old is not None and old != s_hash:
             raise SpecMismatchError(
                 "this database was written from another streaming spec "
-                f"(sha256 {old[:12]}…, this spec {s_hash[:12]}…); use a new database file"
+                f"(sha256 {cast(str, old)[:12]}…, this spec {s_hash[:12]}…); use a new database file"
             )
         if meta.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
             raise SpecMismatchError(f"unsupported store schema version {meta['schema_version']}")
@@ -160,7 +164,7 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
         taken = {t.lower() for t in self.db.table_names()}
         layout = layout_for(agg, group, taken, table)
         cols = layout.create_columns()
-        t = self.db[layout.table]
+        t = cast(Table, self.db[layout.table])
         if t.exists():
             have = list(t.columns_dict)
             if have != list(cols):
@@ -334,7 +338,7 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
         g = self._groups.get(aggregate)
         if g is None:
             return []
-        sql, args = g.select, ()
+        sql, args = g.select, cast(tuple, ())
         if identity is not None:
             sql, args = sql + " WHERE _identity = ?", (safe_text(identity),)
         rows = self._fetch(sql + " ORDER BY _seq LIMIT ? OFFSET ?", (*args, limit, offset))
