@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .snapshot import AT_END, PAUSED, PLAYING
 
@@ -22,8 +22,13 @@ class CommandWorker:
     """Mixin: the thread and the queued commands; the controller supplies the ``*_now``."""
 
     state: str
-    position: int
     worker_error: str | None
+    _rate_mark: tuple[float, int] | None
+
+    if TYPE_CHECKING:  # supplied by the controller
+
+        @property
+        def position(self) -> int: ...
 
     def _init_worker(self) -> None:
         self._queue: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()

@@ -55,6 +55,9 @@ def _settle() -> None:
 
 
 class ReplayController(CommandWorker, RecordReads):
+    store: SqliteStore
+    replayer: Replayer
+
     def __init__(
         self,
         streaming: StreamingSpec,
@@ -119,7 +122,7 @@ class ReplayController(CommandWorker, RecordReads):
         self.window_anchors: tuple = ()  # AnchorRow per window row: anchor key, window blocks
         self.counts: dict[str, int] = {}
         self._finished = False
-        self._rate_mark: tuple[float, int] | None = None
+        self._rate_mark = None
         self.measured: float | None = None
         self._last_checkpoint = time.monotonic()
         if not first:

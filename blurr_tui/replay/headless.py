@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from .. import __version__
 from ..engine.errors import EngineAbort
@@ -92,20 +93,21 @@ class HeadlessRun:
             raise RunRefused(
                 f"{self.db_path} was built from {meta['log_path']}, not {self.log_path}"
             )
-        offset = int(meta.get("stopped_at_offset") or 0)  # type: ignore[arg-type]
+        offset = int(cast("int | str", meta.get("stopped_at_offset") or 0))
         size = Path(self.log_path).stat().st_size
         head = meta.get("log_head_sha256")
-        head_bytes = int(meta.get("log_head_bytes") or 0)  # type: ignore[arg-type]
+        head_bytes = int(cast("int | str", meta.get("log_head_bytes") or 0))
         if size < offset or (head and head != log_head_sha256(self.log_path, head_bytes)):
             raise RunRefused(
                 f"{self.log_path} was rewritten, not appended to, since {self.db_path} was built "
                 "(it is shorter or its start changed): run without --resume to rebuild"
             )
         self.start_offset = offset
-        self.start_line = int(meta.get("stopped_at_line") or 0) + 1  # type: ignore[arg-type]
+        self.start_line = int(cast("int | str", meta.get("stopped_at_line") or 0)) + 1
         self.prior = {
-            k: int(meta.get(k) or 0) for k in ("events_read", "events_applied", "events_bad")
-        }  # type: ignore[arg-type]
+            k: int(cast("int | str", meta.get(k) or 0))
+            for k in ("events_read", "events_applied", "events_bad")
+        }
 
     # ------------------------------------------------------------------------------------
     def run(
@@ -210,7 +212,7 @@ class HeadlessRun:
                 if n & 1023:
                     continue
             now = _time.monotonic()
-            if now - last_commit >= self.checkpoint_seconds:
+            if now - last_commit >= cast(float, self.checkpoint_seconds):
                 self._checkpoint()
                 self.store.begin()
                 last_commit = now

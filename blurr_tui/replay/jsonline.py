@@ -9,9 +9,11 @@ trailing garbage) goes to ``json.loads`` so values and error messages are exactl
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-_scan_once = json.decoder.JSONDecoder().scan_once
+# typeshed does not declare ``scan_once`` (the C scanner the decoder sets up)
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.decoder.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _loads = json.loads
 
 
