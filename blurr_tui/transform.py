@@ -12,12 +12,13 @@ import json
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from .engine.errors import EngineAbort, EventRejected
 from .engine.loader import SpecError, load_streaming_file, load_window_file
 from .engine.runtime import StreamingEngine
 from .engine.spec import StreamingSpec, WindowSpec
-from .engine.store import MemoryStore
+from .engine.store import MemoryStore, RecordStore
 from .engine.window import WindowTransform
 from .replay.jsonline import loads_line
 
@@ -80,6 +81,11 @@ def _stores(spec: StreamingSpec) -> dict[str, MemoryStore]:
     return {s.name: MemoryStore() for s in spec.stores}
 
 
+def _as_records(stores: dict[str, MemoryStore]) -> dict[str, RecordStore]:
+    """The same dict, typed as the engine takes it (``dict`` is invariant)."""
+    return cast("dict[str, RecordStore]", stores)
+
+
 def transform(
     streaming: StreamingSpec,
     window: WindowSpec | None,
@@ -94,7 +100,7 @@ def transform(
     first_store = streaming.output_store
     for identity, group in groups.items():
         stores = _stores(streaming)
-        run = engine.start_identity(identity, stores)
+        run = engine.start_identity(identity, _as_records(stores))
         events = group.events
         events.sort(key=lambda e: e[0])  # stable: ties keep file order
         apply = run.apply
@@ -107,7 +113,7 @@ def transform(
             if window is not None:
                 if win is None:
                     win = WindowTransform(streaming, window)
-                rows_out.append([identity, win.run(identity, stores)])
+                rows_out.append([identity, win.run(identity, _as_records(stores))])
             elif first_store is not None:
                 rows_out.extend([str(key), rec] for key, rec in stores[first_store].all_records())
         except EngineAbort as exc:
