@@ -43,7 +43,7 @@ class SqliteRowSource:
     def _tuples(self, rows: list[tuple[str, dict]]) -> list[tuple]:
         out = []
         for key, record in rows:
-            values = [key]
+            values: list[object] = [key]
             values += [record.get(c) for c in self.fields[1:]]
             out.append(tuple(values))
         return out

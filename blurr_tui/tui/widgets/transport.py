@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from rich.text import Text
 from textual.widget import Widget
@@ -106,7 +107,7 @@ class TransportBar(Widget):
             bad_lines=bad_lines,
             errors=errors,
         )
-        changes = {k: v for k, v in given.items() if v is not KEEP}
+        changes: dict[str, Any] = {k: v for k, v in given.items() if v is not KEEP}
         self.set_state(replace(self._state, **changes))
 
     def set_state(self, state: TransportState) -> None:
