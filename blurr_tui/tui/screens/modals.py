@@ -89,10 +89,10 @@ class AnchorScreen(ModalScreen[None]):
 
     def __init__(self, anchor: object) -> None:
         super().__init__()
-        self.anchor = anchor
+        self.anchor_row = anchor
 
     def compose(self) -> ComposeResult:
-        a = self.anchor
+        a = self.anchor_row
         text = Text()
         text.append("Anchor ", "bold")
         text.append(f"{a.anchor_key}\n", "bold cyan")  # type: ignore[attr-defined]
