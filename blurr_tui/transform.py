@@ -8,11 +8,13 @@ aborts, as in Blurr; diagnostics go to stderr.
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import BinaryIO, cast
 
 from .engine.errors import EngineAbort, EventRejected
 from .engine.loader import SpecError, load_streaming_file, load_window_file
@@ -21,6 +23,7 @@ from .engine.spec import StreamingSpec, WindowSpec
 from .engine.store import MemoryStore, RecordStore
 from .engine.window import WindowTransform
 from .replay.jsonline import loads_line
+from .replay.reader import is_gzip
 
 
 @dataclass
@@ -43,13 +46,23 @@ def _describe_line(raw: bytes) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
+def open_log(path: str) -> BinaryIO:
+    """A log as binary lines; ``.gz`` (by its magic bytes) and ``.bz2`` are decompressed, as
+    Blurr's smart_open does."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if path.endswith(".bz2"):
+        return bz2.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
 def read_groups(
     engine: StreamingEngine, paths: list[str], result: TransformResult
 ) -> dict[str, _Group]:
     groups: dict[str, _Group] = {}
     seq = 0
     for path in paths:
-        with open(path, "rb") as fh:
+        with open_log(path) as fh:
             for line_no, raw in enumerate(fh, 1):
                 result.events_read += 1
                 try:

@@ -93,3 +93,19 @@ def test_comma_separated_logs_as_in_blurr() -> None:
 
     assert split_log_args(["a.log,b.log", "c.log"]) == ["a.log", "b.log", "c.log"]
     assert split_log_args(["--"]) == ["--"]
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2"])
+def test_compressed_logs_as_in_blurr(tmp_path: Path, suffix: str) -> None:
+    """Blurr's smart_open reads .gz and .bz2 logs; so does transform."""
+    import bz2
+    import gzip
+
+    from blurr_tui.transform import run_transform
+
+    raw = (ROOT / "sample_logs/tutorial1.log").read_bytes()
+    log = tmp_path / f"t1.log{suffix}"
+    log.write_bytes(gzip.compress(raw) if suffix == ".gz" else bz2.compress(raw))
+    result = run_transform(str(ROOT / "specs/tutorial1-streaming.yml"), None, [str(log)])
+    golden = (ROOT / "tests/golden/samples/tutorial1.out").read_text().splitlines()
+    assert result.exit_code == 0 and result.stdout_lines == golden
