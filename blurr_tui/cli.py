@@ -15,6 +15,16 @@ from . import __version__
 def _cmd_transform(args: argparse.Namespace) -> int:
     from .transform import run_transform
 
+    if args.runner != "local":
+        print(f"error: unknown runner {args.runner!r}: only 'local' is supported", file=sys.stderr)
+        return 1
+    if args.data_processor != "simple":
+        print(
+            f"error: unknown data processor {args.data_processor!r}: only 'simple' "
+            "(JSON lines) is supported",
+            file=sys.stderr,
+        )
+        return 1
     logs = split_log_args(args.logs + ([args.source] if args.source else []))
     if not logs:
         print("error: no event log given (LOG... or --source F1,F2)", file=sys.stderr)
@@ -83,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON-lines event logs, read in order (Blurr's comma-separated F1,F2 works too)",
     )
     t.add_argument("--source", metavar="F1,F2", help="the logs, comma-separated (as in Blurr)")
+    t.add_argument("--runner", default="local", help="accepted for Blurr compatibility: local only")
+    t.add_argument(
+        "--data-processor",
+        default="simple",
+        help="accepted for Blurr compatibility: simple (JSON lines) only",
+    )
     t.set_defaults(func=_cmd_transform)
 
     from .derive import add_derive_parser
