@@ -18,10 +18,10 @@ def _cmd_transform(args: argparse.Namespace) -> int:
     if args.runner != "local":
         print(f"error: unknown runner {args.runner!r}: only 'local' is supported", file=sys.stderr)
         return 1
-    if args.data_processor != "simple":
+    if args.data_processor not in ("simple", "ipfix"):
         print(
-            f"error: unknown data processor {args.data_processor!r}: only 'simple' "
-            "(JSON lines) is supported",
+            f"error: unknown data processor {args.data_processor!r}: 'simple' (JSON lines) "
+            "or 'ipfix'",
             file=sys.stderr,
         )
         return 1
@@ -29,7 +29,9 @@ def _cmd_transform(args: argparse.Namespace) -> int:
     if not logs:
         print("error: no event log given (LOG... or --source F1,F2)", file=sys.stderr)
         return 1
-    result = run_transform(args.streaming_bts, args.window_bts, logs, debug=args.debug)
+    result = run_transform(
+        args.streaming_bts, args.window_bts, logs, debug=args.debug, processor=args.data_processor
+    )
     out = sys.stdout
     for line in result.stdout_lines:
         out.write(line)
@@ -97,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--data-processor",
         default="simple",
-        help="accepted for Blurr compatibility: simple (JSON lines) only",
+        help="simple (JSON lines, the default) or ipfix (Blurr's IPFIX data sets)",
     )
     t.set_defaults(func=_cmd_transform)
 
