@@ -17,11 +17,15 @@ def add_replay_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from .engine.errors import EngineAbort
     from .engine.loader import SpecError
     from .tui.app import make_app
 
     try:
         app = make_app(args.spec, args.log, args.window_bts, args.db)
+    except EngineAbort as exc:
+        print(f"error: the specs cannot run together: {exc.describe()}", file=sys.stderr)
+        return 1
     except (SpecError, FileExistsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

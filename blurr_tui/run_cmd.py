@@ -57,6 +57,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (SpecError, RunRefused) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         return 1
+    except EngineAbort as exc:
+        err.print(
+            f"[red]error:[/] the specs cannot run together: {exc.describe()}", highlight=False
+        )
+        return 1
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:

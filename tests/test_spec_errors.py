@@ -109,3 +109,20 @@ def test_compressed_logs_as_in_blurr(tmp_path: Path, suffix: str) -> None:
     result = run_transform(str(ROOT / "specs/tutorial1-streaming.yml"), None, [str(log)])
     golden = (ROOT / "tests/golden/samples/tutorial1.out").read_text().splitlines()
     assert result.exit_code == 0 and result.stdout_lines == golden
+
+
+def test_run_with_specs_that_cannot_run_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A window BTS over a streaming BTS without a Block/Activity aggregate: one line, exit 1."""
+    from blurr_tui.cli import main
+
+    case = ROOT / "tests/corpus/abort_no_time_aggregate"
+    code = main(
+        ["run", str(case / "streaming.yml"), str(case / "events.log"), "--db", str(tmp_path / "x.db"),
+         "--window-bts", str(case / "window.yml"), "--quiet"]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "cannot run together" in err and "no Block or Activity aggregate" in err
+    assert "Traceback" not in err

@@ -84,7 +84,12 @@ class ReplayController(CommandWorker, RecordReads):
         # replayed in file order and switches to time order at the first event that goes
         # back in time for its identity (so the app opens at once on a 1M-event log).
         self.time_ordered = True
-        self._open_run(first=True)
+        try:
+            self._open_run(first=True)
+        except BaseException:  # the specs cannot run together: leave no temporary files
+            if self._tmpdir is not None:
+                shutil.rmtree(self._tmpdir, ignore_errors=True)
+            raise
         if Path(self.log_path).stat().st_size <= EAGER_ORDER_CHECK_BYTES:
             self.time_ordered = is_time_ordered(self.log_path, self.replayer.engine)
             self.replayer.strict_order = self.time_ordered
