@@ -15,8 +15,8 @@ from . import __version__
 def _cmd_transform(args: argparse.Namespace) -> int:
     from .transform import run_transform
 
-    if args.runner != "local":
-        print(f"error: unknown runner {args.runner!r}: only 'local' is supported", file=sys.stderr)
+    if args.runner not in ("local", "spark"):
+        print(f"error: unknown runner {args.runner!r}: 'local' or 'spark'", file=sys.stderr)
         return 1
     if args.data_processor not in ("simple", "ipfix"):
         print(
@@ -29,6 +29,10 @@ def _cmd_transform(args: argparse.Namespace) -> int:
     if not logs:
         print("error: no event log given (LOG... or --source F1,F2)", file=sys.stderr)
         return 1
+    if args.runner == "spark":
+        from .spark.cli import transform_on_spark
+
+        return transform_on_spark(args, logs)
     result = run_transform(
         args.streaming_bts, args.window_bts, logs, debug=args.debug, processor=args.data_processor
     )
@@ -40,6 +44,21 @@ def _cmd_transform(args: argparse.Namespace) -> int:
     for line in result.stderr_lines:
         print(line, file=sys.stderr)
     return result.exit_code
+
+
+def add_spark_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("with --runner=spark")
+    g.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master (default: spark-submit's, else local[*])",
+    )
+    g.add_argument(
+        "--partitions",
+        type=int,
+        metavar="N",
+        help="identity partitions (default: Spark's default parallelism)",
+    )
 
 
 def split_log_args(args: list[str]) -> list[str]:
@@ -95,7 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON-lines event logs, read in order (Blurr's comma-separated F1,F2 works too)",
     )
     t.add_argument("--source", metavar="F1,F2", help="the logs, comma-separated (as in Blurr)")
-    t.add_argument("--runner", default="local", help="accepted for Blurr compatibility: local only")
+    t.add_argument(
+        "--runner",
+        default="local",
+        help="local (the default) or spark (pip install 'blurr_tui[spark]'; LOG may be any "
+        "path or glob Spark reads)",
+    )
+    add_spark_options(t)
     t.add_argument(
         "--data-processor",
         default="simple",

@@ -11,9 +11,14 @@ import threading
 def add_run_parser(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("run", help="replay a log into a SQLite database (headless, resumable)")
     r.add_argument("spec", metavar="SPEC", help="streaming BTS (YAML)")
-    r.add_argument("log", metavar="LOG", help="JSON-lines event log (plain or gzip)")
+    r.add_argument(
+        "log",
+        metavar="LOG",
+        nargs="+",
+        help="JSON-lines event log (plain or gzip); with --runner=spark, any paths or globs",
+    )
     r.add_argument("--window-bts", metavar="W", help="window BTS (YAML)")
-    r.add_argument("--db", required=True, metavar="PATH", help="SQLite database to write")
+    r.add_argument("--db", metavar="PATH", help="SQLite database to write")
     r.add_argument("--resume", action="store_true", help="continue from where the database stopped")
     r.add_argument(
         "--follow", action="store_true", help="keep reading as the log grows (Ctrl-C stops)"
@@ -26,10 +31,27 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
         help="seconds between commits (default: 5, or 1 with --follow)",
     )
     r.add_argument("--debug", action="store_true")
+    r.add_argument("--runner", default="local", choices=("local", "spark"))
+    from .cli import add_spark_options
+
+    add_spark_options(r)
+    g = r.add_argument_group("with --runner=spark")
+    g.add_argument("--output", metavar="DIR", help="where the Parquet datasets go")
+    g.add_argument("--state", metavar="DIR", help="write each identity's state here")
+    g.add_argument("--from-state", metavar="DIR", help="continue the state of an earlier run")
+    g.add_argument("--overwrite", action="store_true", help="replace --output/--state")
     r.set_defaults(func=cmd_run)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.runner == "spark":
+        from .spark.cli import run_on_spark
+
+        return run_on_spark(args)
+    if args.db is None or len(args.log) != 1:
+        print("error: the local runner takes one LOG and --db PATH", file=sys.stderr)
+        return 1
+    args.log = args.log[0]
     from rich.console import Console
     from rich.progress import (
         BarColumn,

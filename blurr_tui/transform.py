@@ -12,13 +12,16 @@ import bz2
 import gzip
 import json
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from .engine.errors import EngineAbort, EventRejected
 from .engine.loader import SpecError, load_streaming_file, load_window_file
-from .engine.runtime import StreamingEngine
+from .engine.record import Record
+from .engine.runtime import IdentityRun, StreamingEngine
 from .engine.spec import StreamingSpec, WindowSpec
 from .engine.store import MemoryStore, RecordStore
 from .engine.window import WindowTransform
@@ -79,6 +82,26 @@ def ipfix_records(value: object) -> list[dict]:
     return out
 
 
+def read_line(
+    engine: StreamingEngine, raw: bytes, ipfix: bool = False
+) -> tuple[list[tuple[Any, datetime, Record]], list[str]]:
+    """Blurr's reading stage for one log line: its events ``(identity, time, record)`` and,
+    for each part that was rejected, why.  An :class:`EngineAbort` propagates."""
+    try:
+        value = loads_line(raw)
+        values = ipfix_records(value) if ipfix else (value,)
+    except Exception as exc:  # bad JSON, or an ipfix line of the wrong shape
+        return [], [_why(exc, raw)]
+    events = []
+    bad = []
+    for one in values:
+        try:
+            events.append(engine.read(one))
+        except EventRejected as exc:
+            bad.append(exc.args[0])
+    return events, bad
+
+
 def read_groups(
     engine: StreamingEngine, paths: list[str], result: TransformResult, processor: str = "simple"
 ) -> dict[str, _Group]:
@@ -90,20 +113,13 @@ def read_groups(
             for line_no, raw in enumerate(fh, 1):
                 result.events_read += 1
                 try:
-                    value = loads_line(raw)
-                    values = ipfix_records(value) if ipfix else (value,)
-                except Exception as exc:  # bad JSON, or an ipfix line of the wrong shape
-                    _bad(result, path, line_no, raw, _why(exc, raw))
-                    continue
-                for one in values:
-                    try:
-                        identity, time, record = engine.read(one)
-                    except EventRejected as exc:
-                        _bad(result, path, line_no, raw, exc.args[0])
-                        continue
-                    except EngineAbort as exc:
-                        exc.line = line_no
-                        raise
+                    events, bad = read_line(engine, raw, ipfix)
+                except EngineAbort as exc:
+                    exc.line = line_no
+                    raise
+                for reason in bad:
+                    _bad(result, path, line_no, raw, reason)
+                for identity, time, record in events:
                     group = groups.get(identity)
                     if group is None:
                         group = groups[identity] = _Group(identity)
@@ -152,24 +168,10 @@ def transform(
         run = engine.start_identity(identity, _as_records(stores))
         events = group.events
         events.sort(key=lambda e: e[0])  # stable: ties keep file order
-        apply = run.apply
-        line_no = 0
-        try:
-            for time, _seq, record, line_no in events:  # noqa: B007 (read by the handler)
-                apply(record, time)
-            line_no = 0
-            run.finalize()
-            if window is not None:
-                if win is None:
-                    win = WindowTransform(streaming, window)
-                rows_out.append([identity, win.run(identity, _as_records(stores))])
-            elif first_store is not None:
-                rows_out.extend([str(key), rec] for key, rec in stores[first_store].all_records())
-        except EngineAbort as exc:
-            exc.identity = identity
-            if line_no:
-                exc.line = line_no
-            raise
+        apply_identity(run, ((time, record, line) for time, _seq, record, line in events))
+        if window is not None and win is None:
+            win = window_for_identity(streaming, window, identity)
+        rows_out.extend(transform_rows(identity, stores, first_store, win))
     # Blurr prints only after every identity ran; a value json cannot encode stops the
     # printing there, with the earlier lines already out (B-25).
     out: list[str] = []
@@ -180,6 +182,52 @@ def transform(
         except (TypeError, ValueError) as exc:
             raise _EncodeError(out, str(row[0]), exc) from exc
     return out
+
+
+def apply_identity(run: IdentityRun, events: Iterable[tuple[datetime, Record, int]]) -> None:
+    """Apply one identity's events, already in Blurr's order, then persist it (Blurr's end of
+    run).  An abort names the identity and, when an event caused it, the event's line."""
+    line_no = 0
+    try:
+        for time, record, line_no in events:  # noqa: B007 (read by the handler)
+            run.apply(record, time)
+        line_no = 0
+        run.finalize()
+    except EngineAbort as exc:
+        exc.identity = run.identity
+        if line_no:
+            exc.line = line_no
+        raise
+
+
+def window_for_identity(
+    streaming: StreamingSpec, window: WindowSpec, identity: str
+) -> WindowTransform:
+    """The window transform, built when the first identity needs it (Blurr checks it there)."""
+    try:
+        return WindowTransform(streaming, window)
+    except EngineAbort as exc:
+        exc.identity = identity
+        raise
+
+
+def transform_rows(
+    identity: str,
+    stores: dict[str, MemoryStore],
+    first_store: str | None,
+    win: WindowTransform | None,
+) -> list[list]:
+    """What ``transform`` prints for one identity that ran: its window line, or the records
+    of the first store."""
+    try:
+        if win is not None:
+            return [[identity, win.run(identity, _as_records(stores))]]
+        if first_store is not None:
+            return [[str(key), rec] for key, rec in stores[first_store].all_records()]
+        return []
+    except EngineAbort as exc:
+        exc.identity = identity
+        raise
 
 
 class _EncodeError(Exception):
