@@ -27,3 +27,27 @@ def ref_blurr() -> Path:
 
 
 # --- END corpus/reference fixtures ---
+
+
+# --- BEGIN spark fixture (owner: spark runner; tests/test_spark*.py) ---
+@pytest.fixture(scope="session")
+def spark():
+    """One local[2] Spark session for every Spark test (start-up costs 10-15 s)."""
+    pytest.importorskip("pyspark")
+    from blurr_tui.spark.runner import session
+
+    s = session(
+        "local[2]",
+        app="blurr-tui-tests",
+        **{
+            "spark.ui.enabled": "false",
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.driver.memory": "1g",
+        },
+    )
+    yield s
+    s.stop()
+
+
+# --- END spark fixture ---

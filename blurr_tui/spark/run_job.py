@@ -85,23 +85,46 @@ def spark_run(
     except SpecError as exc:
         raise RunRefused(str(exc)) from None
     cached = _outputs(spark, items, job, True, n)
-    out = cached[0]
+    streaming, _window = job.specs()
+    rows = cache(cached[0].mapPartitions(lambda it: _dataset_rows(streaming, it)))
+    cached.append(rows)
     try:
-        first = out.take(1)
-        if first and first[0][1][0] == ABORT:
-            result.error = _abort_line((first[0][0], first[0][1][1]))
+        stats = rows.mapPartitionsWithIndex(_stats).collect()
+        aborts = sorted(a for _i, _c, a, _w in stats if a is not None)
+        if aborts:
+            result.error = _abort_line(aborts[0])
             return result
-        mode = "overwrite" if overwrite else "errorifexists"
-        _write_records(spark, out, job, output, mode, result)
-        _write_windows(spark, out, output, mode, result)
-        _write_bad(spark, out, output, mode, result)
-        streaming, _window = job.specs()
-        write = _writer(spark, mode)
+        counts = [c for _i, c, _a, _w in sorted(stats)]
+        write = _writer(spark, "overwrite" if overwrite else "errorifexists")
+        record_offsets = _offsets(counts, lambda name: name.startswith(RECORDS))
+        for layout in D.table_layouts(streaming).values():
+            table = layout.table
+            part = rows.mapPartitionsWithIndex(_numbered(RECORDS + table, record_offsets, 1))
+            write(part, D.table_columns(layout), f"{output}/{table}")
+            result.records[table] = sum(c.get(RECORDS + table, 0) for c in counts)
+        seen: dict[str, tuple] = {}
+        for _i, _c, _a, keys in stats:
+            for k, (order, kind) in keys.items():
+                old_order, old_kind = seen.get(k, (order, kind))
+                seen[k] = (min(order, old_order), max(kind, old_kind))
+        columns = D.window_columns([(k, o, kind) for k, (o, kind) in seen.items()])
+        windows = rows.filter(lambda r: r[0] == WINDOW).map(
+            lambda r: D.window_row(r[1][0], r[1][1], r[1][2], columns)
+        )
+        write(windows, D.WINDOW_FIXED + tuple(columns), output + "/window_rows")
+        result.window_rows = sum(c.get(WINDOW, 0) for c in counts)
+        bad_offsets = _offsets(counts, lambda name: name == BAD)
+        write(
+            rows.mapPartitionsWithIndex(_numbered(BAD, bad_offsets, 0)),
+            D.BAD_COLUMNS,
+            output + "/bad_events",
+        )
+        result.bad = sum(c.get(BAD, 0) for c in counts)
         write(D.aggregates_rows(streaming), D.AGGREGATES_COLUMNS, output + "/aggregates")
         if state:
-            states = out.filter(lambda o: o[1][0] == STATE).map(lambda o: _state_row(o[1][1]))
+            states = rows.filter(lambda r: r[0] == STATE).map(lambda r: r[1])
             write(states, STATE_COLUMNS, state + "/identities")
-            result.identities = states.count()
+            result.identities = sum(c.get(STATE, 0) for c in counts)
             state_meta = [
                 ("streaming_spec_sha256", _sha(job.streaming_text)),
                 ("window_spec_sha256", _sha(job.window_text)),
@@ -109,9 +132,7 @@ def spark_run(
                 ("tool_version", __version__),
             ]
             write(state_meta, D.META_COLUMNS, state + "/meta")
-        counters.lines = counters.accumulator.value
-        result.lines = counters.lines
-        result.seconds = time.perf_counter() - started
+        result.lines = counters.accumulator.value
         meta = [
             ("streaming_spec_path", streaming_path),
             ("streaming_spec_text", job.streaming_text),
@@ -125,9 +146,76 @@ def spark_run(
             ("tool_version", __version__),
         ]
         write(meta, D.META_COLUMNS, output + "/run_meta")
+        result.seconds = time.perf_counter() - started
     finally:
         uncache(cached)
     return result
+
+
+RECORDS = "record:"  # dataset rows of a table are named RECORDS + table
+
+
+def _dataset_rows(streaming: Any, outputs: Any) -> Any:
+    """Sorted outputs as ``(dataset, row)``; records get their ``_seq`` later."""
+    codec = D.RecordRows(streaming)
+    for order, (kind, data) in outputs:
+        if kind == RECORD:
+            hit = codec.row(*data)
+            if hit is not None:
+                yield RECORDS + hit[0], hit[1]
+        elif kind == STATE:
+            yield STATE, _state_row(data)
+        elif kind == ABORT:
+            yield ABORT, (order, data)
+        elif kind == BAD:  # (file, line, raw, reason)
+            yield BAD, D.bad_row(0, *data)
+        else:  # WINDOW (identity, n, row)
+            yield kind, data
+
+
+def _stats(index: int, rows: Any) -> Any:
+    """Per partition: rows per dataset, the first abort, and the window rows' keys with
+    where each was first seen and the widest kind of its values."""
+    counts: dict[str, int] = {}
+    abort = None
+    keys: dict[str, tuple] = {}
+    for i, (name, row) in enumerate(rows):
+        counts[name] = counts.get(name, 0) + 1
+        if name == ABORT and abort is None:
+            abort = row
+        elif name == WINDOW:
+            for j, (k, v) in enumerate(row[2].items()):
+                kind = D.value_kind(v)
+                hit = keys.get(k)
+                keys[k] = ((index, i, j), kind) if hit is None else (hit[0], max(hit[1], kind))
+    yield index, counts, abort, keys
+
+
+def _offsets(counts: list[dict[str, int]], counted: Any) -> list[int]:
+    """Where each partition's numbering starts (rows of the ``counted`` datasets)."""
+    out, total = [], 0
+    for c in counts:
+        out.append(total)
+        total += sum(n for name, n in c.items() if counted(name))
+    return out
+
+
+def _numbered(name: str, offsets: list[int], column: int) -> Any:
+    """The rows of dataset ``name``, numbered (from 1) in column ``column`` in the global
+    order shared by every dataset whose name starts like ``name``'s kind."""
+    prefix = RECORDS if name.startswith(RECORDS) else name
+
+    def number(index: int, rows: Any) -> Any:
+        n = offsets[index]
+        for dataset, row in rows:
+            if dataset.startswith(prefix):
+                n += 1
+                if dataset == name:
+                    row = list(row)
+                    row[column] = n
+                    yield row
+
+    return number
 
 
 STATE_COLUMNS: D.Columns = (("identity", "TEXT"), ("last_time", "TEXT"), ("events", "INTEGER"))
@@ -146,59 +234,3 @@ def _writer(spark: SparkSession, mode: str) -> Any:
         spark.createDataFrame(rows, schema(columns)).write.mode(mode).parquet(path)
 
     return write
-
-
-def _write_records(
-    spark: SparkSession, out: RDD, job: Any, output: str, mode: str, result: SparkRunResult
-) -> None:
-    streaming, _window = job.specs()
-
-    def rows(it: Any) -> Any:
-        codec = D.RecordRows(streaming)
-        for _order, (_kind, (key, record)) in it:
-            hit = codec.row(key, record)
-            if hit is not None:
-                yield hit
-
-    records = out.filter(lambda o: o[1][0] == RECORD).mapPartitions(rows).zipWithIndex()
-    records = records.map(lambda r: (r[0][0], _with_seq(r[0][1], r[1] + 1)))
-    cache(records)
-    write = _writer(spark, mode)
-    try:
-        for layout in D.table_layouts(streaming).values():
-            table = layout.table
-            part = records.filter(lambda r, t=table: r[0] == t).map(lambda r: r[1])
-            write(part, D.table_columns(layout), f"{output}/{table}")
-            result.records[table] = part.count()
-    finally:
-        records.unpersist()
-
-
-def _with_seq(row: list, seq: int) -> list:
-    row[1] = seq
-    return row
-
-
-def _write_windows(
-    spark: SparkSession, out: RDD, output: str, mode: str, result: SparkRunResult
-) -> None:
-    windows = out.filter(lambda o: o[1][0] == WINDOW)
-
-    def seen(o: Any) -> Any:
-        order, (_kind, (_identity, _n, row)) = o
-        return [(k, ((order, i), D.value_kind(v))) for i, (k, v) in enumerate(row.items())]
-
-    found = windows.flatMap(seen).reduceByKey(lambda a, b: (min(a[0], b[0]), max(a[1], b[1])))
-    columns = D.window_columns([(k, o, kind) for k, (o, kind) in found.collect()])
-    rows = windows.map(lambda o: D.window_row(o[1][1][0], o[1][1][1], o[1][1][2], columns))
-    _writer(spark, mode)(rows, D.WINDOW_FIXED + tuple(columns), output + "/window_rows")
-    result.window_rows = windows.count()
-
-
-def _write_bad(
-    spark: SparkSession, out: RDD, output: str, mode: str, result: SparkRunResult
-) -> None:
-    bad = out.filter(lambda o: o[1][0] == BAD).zipWithIndex()
-    rows = bad.map(lambda b: D.bad_row(b[1] + 1, *b[0][1][1]))
-    _writer(spark, mode)(rows, D.BAD_COLUMNS, output + "/bad_events")
-    result.bad = bad.count()

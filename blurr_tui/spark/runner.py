@@ -239,11 +239,13 @@ def spark_transform(
         result.exit_code = 1
         result.stderr_lines.append(f"error: {exc}")
         return result
-    cached = _outputs(spark, items, job, False, n)
-    out = cached[0]
+    # The printed rows are gathered on the driver, as the local runner holds them: each
+    # partition sorts its own outputs and the driver merges the sorted runs (one job; ``run
+    # --output`` is the way for outputs bigger than one machine).
+    outputs = items.mapPartitions(lambda it: sorted(run_partition(job, it, False), key=_order))
     try:
         abort: tuple | None = None
-        for order, (kind, data) in out.toLocalIterator():
+        for order, kind, data in sorted(outputs.collect(), key=_order):
             if kind == ABORT:
                 abort = abort or (order, data)
             elif kind == BAD:
@@ -263,8 +265,11 @@ def spark_transform(
             result.stderr_lines.append(_abort_line(abort))
     finally:
         result.counters.lines = result.counters.accumulator.value
-        uncache(cached)
     return result
+
+
+def _order(output: tuple) -> tuple:
+    return output[0]
 
 
 def _abort_line(abort: tuple) -> str:

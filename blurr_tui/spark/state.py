@@ -1,11 +1,12 @@
 """An identity's state between Spark runs (Blurr's ``old_state_rdd``), exactly.
 
 After a run, an identity is its stored records (every BTS store, in first-save order) plus
-what the store does not hold: Variable values (``IdentityRun.live_state``), the event count,
-the time of its last event and its first-seen position.  A later run restores the records
-into fresh stores and the live state into a fresh ``IdentityRun``, then applies the new
-events: the same as the headless ``run --resume`` does from its database.  The text form is
-the store's exact tagged JSON, so every value comes back with its type.
+its live engine state (:func:`capture`: every aggregate's values, the key each dimensional
+aggregate is on, whether an Activity looked for its latest block, the event count), the time
+of its last event and its first-seen position.  A later run restores the records into fresh
+stores and the live state into a fresh ``IdentityRun`` (:func:`restore`), so the next event
+does exactly what it would have done in one uninterrupted run.  The text form is the store's
+exact tagged JSON, so every value comes back with its type.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class IdentityState:
     events: int
     saves: int  # records numbered so far
     records: list[tuple[str, int, Key, dict]] = field(default_factory=list)  # store, n, key, rec
-    live: dict[str, dict] = field(default_factory=dict)
+    live: dict[str, Any] = field(default_factory=dict)  # :func:`capture`
 
     def restore_records(self, stores: dict[str, OrderedStore]) -> None:
         for store in stores.values():
@@ -100,8 +101,7 @@ def start_from_state(
         saved.restore_records(stores)
     run = engine.start_identity(identity, _as_records(stores))
     if saved is not None:
-        run.restore_live_state(saved.live)
-        run.events = saved.events
+        restore(run, saved.live)
     return run
 
 
@@ -115,8 +115,41 @@ def state_of(
     records.sort(key=lambda r: r[1])
     saves = next(iter(stores.values())).counter[0] if stores else 0
     return IdentityState(
-        run.identity, position, last_time, run.events, saves, records, run.live_state()
+        run.identity, position, last_time, run.events, saves, records, capture(run)
     )
+
+
+# The same plain data as the headless run's resume state (issue 8), so both continue alike.
+def capture(run: IdentityRun) -> dict[str, Any]:
+    aggs: list[list[Any]] = []
+    for agg in run.aggregates:
+        prev = getattr(agg, "prev_key", None)
+        aggs.append(
+            [
+                agg.name,
+                list(agg.values.items()),
+                None if prev is None else [list(prev.dimensions), prev.timestamp],
+                getattr(agg, "first", None),
+            ]
+        )
+    return {"events": run.events, "aggs": aggs}
+
+
+def restore(run: IdentityRun, state: dict[str, Any]) -> None:
+    run.events = int(state.get("events") or 0)
+    by_name = {a.name: a for a in run.aggregates}
+    for name, items, prev, first in state.get("aggs", ()):
+        agg = by_name.get(name)
+        if agg is None:
+            continue
+        values = agg.values  # shared with the aggregate's view: update in place
+        for k, v in items:
+            if k in values:
+                values[k] = v
+        if prev is not None and hasattr(agg, "prev_key"):
+            agg.prev_key = Key(run.identity, name, tuple(prev[0]), prev[1])
+        if first is not None and hasattr(agg, "first"):
+            agg.first = first
 
 
 def _as_records(stores: dict[str, OrderedStore]) -> dict[str, RecordStore]:
