@@ -93,8 +93,13 @@ class WindowTransform:
                 where=streaming.name,
             )
         self.block_spec: AggregateSpec = time_aggs[0]
-        if window.anchor is None or window.anchor.condition is None:
-            raise EngineAbort("the Anchor has no valid Condition", where=f"{window.name}.anchor")
+        cond = window.anchor.condition if window.anchor is not None else None
+        if window.anchor is None or cond is None or cond.code is None:
+            why = f" (`{cond.text}`: {cond.syntax_error})" if cond is not None else ""
+            raise EngineAbort(
+                f"the Anchor has no valid Condition{why}: Blurr 0.4.1 crashes on it",
+                where=f"{window.name}.anchor",
+            )
         self.max = (
             None
             if window.anchor.max is None
