@@ -213,3 +213,20 @@ def test_inactivity_interval_past_python_dates(
     code, _, err = _cli(["transform", "--streaming-bts", str(spec), str(CART_LOG)], capsys)
     assert code == 1 and "OverflowError" not in err
     assert f"{spec}:28: shop.browsing: SeparateByInactiveSeconds {seconds} is longer" in err
+
+
+@pytest.mark.parametrize("value", ["-1000000000000000000000000", "-1000000"])
+def test_window_value_past_python_dates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    stream, window = tmp_path / "s.yml", tmp_path / "w.yml"
+    stream.write_text(BOOSTS_STREAM)
+    window.write_text(BOOSTS_WINDOW.replace("WindowValue: -7", f"WindowValue: {value}"))
+    log = REPO / "sample_logs" / "boosts.log"
+    argv = ["transform", "--streaming-bts", str(stream), "--window-bts", str(window), str(log)]
+    code, out, err = _cli(argv, capsys)
+    assert code == 1 and out == "" and "OverflowError" not in err
+    assert f"{window}:18: boost_data.last_7_days: WindowValue {value} (days)" in err
+    if len(value) > 10:  # beyond any date: validate says so too
+        code, _, err = _validate(stream, window)
+        assert code == 1 and f"{window}:20: boost_data.last_7_days: Attribute `WindowValue`" in err

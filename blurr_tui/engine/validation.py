@@ -51,6 +51,8 @@ MESSAGES = {
     "wrong_type": "`Type: {value}` in section `{fqn}` is invalid. Expected {what}.",
     "string_number": "Attribute `{key}` under `{fqn}` is the string {value!r}: write a plain "
     "integer (Blurr 0.4.1 accepts the string here but crashes when it runs).",
+    "window_too_long": "Attribute `{key}` under `{fqn}` is {value} {what}s: longer than "
+    "Python's dates can reach (about 7,900 years) " + CRASH + ".",
     "interval_too_big": "Attribute `{key}` under `{fqn}` is {value}: longer than Python's dates "
     "can reach (about 7,900 years) " + CRASH + ".",
     "not_list": "Attribute `{key}` under `{fqn}` must be a list of {what}.",

@@ -158,6 +158,9 @@ class WindowChecks:
         if wtype and lower(wtype) not in ("day", "hour", "count"):
             self.add(agg, "WindowType", fqn, "enum", values="day | hour | count")
         value = agg.get("WindowValue", 1)
+        limit = {"day": 2_880_000, "hour": 69_120_000}.get(lower(wtype))
+        if limit and isinstance(value, int) and abs(value) > limit:
+            self.add(agg, "WindowValue", fqn, "window_too_long", value=value, what=lower(wtype))
         if lower(wtype) == "count" and not isinstance(value, bool) and str(value) in ("0", "-0"):
             self.add(agg, "WindowValue", fqn, "count_zero")
         source = agg.get("Source")
