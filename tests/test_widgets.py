@@ -123,10 +123,11 @@ async def test_table_cursor_highlight_and_new_row_styles() -> None:
         table.new_rows = {3}
         await pilot.pause()
         plain = style_at(table.render_line(5), "user-4").bgcolor
-        cursor = style_at(table.render_line(1), "user-0").bgcolor
+        cursor = style_at(table.render_line(1), "n0").bgcolor  # the cursor's row
         highlight = style_at(table.render_line(3), "user-2")
         assert highlight.bgcolor != plain and highlight.bold
         assert cursor != plain and cursor != highlight.bgcolor
+        assert style_at(table.render_line(1), "user-0").reverse  # the cursor's cell
         assert table.render_line(4).text.startswith("● user-3")
         assert table.render_line(3).text.startswith("  user-2")
 
