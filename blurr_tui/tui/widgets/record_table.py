@@ -132,6 +132,8 @@ class RecordTable(ScrollView, can_focus=True):
         self.fixed_columns = fixed_columns  # leftmost columns kept in view when scrolling
         self.max_col_width = max_col_width
         self._hidden: set[int] = set()  # source column indices not shown
+        self._shown: list[int] = []
+        self._shown_key = (-1, -1)  # (columns, hidden) _shown was computed for
         self._read_count()
 
     # -- data ---------------------------------------------------------------------------
@@ -153,6 +155,7 @@ class RecordTable(ScrollView, can_focus=True):
         if not same:
             self._widths = []
             self._hidden = set()
+            self._shown_key = (-1, -1)
             self.set_reactive(RecordTable.cursor_column, 0)
             self.cursor_row = 0
             self.scroll_to(0, 0, animate=False, immediate=True)
@@ -225,7 +228,11 @@ class RecordTable(ScrollView, can_focus=True):
     @property
     def shown_columns(self) -> list[int]:
         """Source column indices on screen, in order."""
-        return [i for i in range(len(self._source.columns)) if i not in self._hidden]
+        n = len(self._source.columns)
+        if self._shown_key != (n, len(self._hidden)):
+            self._shown = [i for i in range(n) if i not in self._hidden]
+            self._shown_key = (n, len(self._hidden))
+        return self._shown
 
     @property
     def hidden_columns(self) -> set[int]:
@@ -238,6 +245,7 @@ class RecordTable(ScrollView, can_focus=True):
         if n and len(hidden) >= n:  # one column always stays
             hidden.discard(self.cursor_column if self.cursor_column in hidden else min(hidden))
         self._hidden = hidden
+        self._shown_key = (-1, -1)
         if self.cursor_column in hidden:
             shown = self.shown_columns
             self.set_reactive(RecordTable.cursor_column, shown[0] if shown else 0)
