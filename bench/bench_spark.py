@@ -77,7 +77,7 @@ def main() -> None:
         r = spark_transform(spark, str(SPEC), None, [str(log)], out.append, partitions=n)
         s = time.perf_counter() - t
         same = r.exit_code == 0 and len(out) == rows and _digest(out) == want
-        table.append((f"--runner=spark local[2], transform", str(n), s, "yes" if same else "NO"))
+        table.append(("--runner=spark local[2], transform", str(n), s, "yes" if same else "NO"))
         print(f"  partitions {n}: {s:.1f} s", flush=True)
     if args.run:
         n = int(args.partitions.split(",")[0])
@@ -95,9 +95,7 @@ def main() -> None:
     print("| runner | partitions | seconds | events/s | × local | same rows |")
     print("|---|---|---|---|---|---|")
     for name, parts, s, same in table:
-        print(
-            f"| {name} | {parts} | {s:.1f} | {events / s:,.0f} | {local_s / s:.2f} | {same} |"
-        )
+        print(f"| {name} | {parts} | {s:.1f} | {events / s:,.0f} | {local_s / s:.2f} | {same} |")
 
 
 if __name__ == "__main__":
