@@ -59,6 +59,7 @@ def main() -> None:
     local = run_transform(str(SPEC), None, [str(log)])
     local_s = time.perf_counter() - t
     assert local.exit_code == 0, local.stderr_lines[:3]
+    print(f"  local runner: {local_s:.1f} s", flush=True)
     want = _digest(local.stdout_lines)
     rows = len(local.stdout_lines)
     table = [("local runner (1 process)", "-", local_s, "yes")]

@@ -237,6 +237,19 @@ class _EncodeError(Exception):
         self.identity = key
 
 
+def abort_message(
+    identity: object, where: str, described: str, spec_paths: list[str | None]
+) -> str:
+    """The one line that reports an abort: who, the spec's ``file:line``, what failed."""
+    who = f" (identity {identity!r})" if identity else ""
+    loc = locate(where, spec_paths)
+    return (
+        f"error: run aborted, as Blurr 0.4.1 aborts{who}: "
+        + (f"{loc}: " if loc else "")
+        + described
+    )
+
+
 def run_transform(
     streaming_path: str,
     window_path: str | None,
@@ -262,16 +275,12 @@ def run_transform(
     except EngineAbort as exc:
         result.exit_code = 1
         result.stdout_lines = []
-        who = f" (identity {exc.identity!r})" if exc.identity else ""
         if debug:
             result.stderr_lines.extend(
                 "".join(traceback.format_exception(exc.__cause__ or exc)).rstrip().splitlines()
             )
-        loc = locate(exc.where, [streaming_path, window_path])
         result.stderr_lines.append(
-            f"error: run aborted, as Blurr 0.4.1 aborts{who}: "
-            + (f"{loc}: " if loc else "")
-            + exc.describe()
+            abort_message(exc.identity, exc.where, exc.describe(), [streaming_path, window_path])
         )
     except _EncodeError as exc:
         # Blurr prints the rows before the one that cannot be encoded, then crashes.

@@ -96,7 +96,7 @@ def read_file(
             events, bad = read_line(engine, raw, job.ipfix)
         except EngineAbort as exc:
             exc.line = line_no
-            yield (MARKER, pos, pos), (ABORT, (None, exc.describe()))
+            yield (MARKER, pos, pos), (ABORT, (None, exc.where, exc.describe()))
             continue
         for part, reason in enumerate(bad):
             yield (MARKER, pos, pos + (part,)), (BAD, (path, line_no, text, reason))
@@ -170,7 +170,7 @@ def run_partition(job: Job, items: Iterator[tuple[tuple, Any]], full: bool) -> I
         except EngineAbort as exc:
             events.drain()
             first = saved.position if saved else events.position
-            yield (0, 1, first), ABORT, (identity, exc.describe())
+            yield (0, 1, first), ABORT, (identity, exc.where, exc.describe())
             item = events.pending
             continue
         item = events.pending
@@ -181,7 +181,7 @@ def run_partition(job: Job, items: Iterator[tuple[tuple, Any]], full: bool) -> I
                 f"identity {identity!r}: the event at line {line_no} ({time.isoformat()}) is "
                 f"older than the last event of the saved state ({saved.last_time.isoformat()})"  # type: ignore[union-attr]
             )
-            yield (0, 2, first), ABORT, (None, msg)
+            yield (0, 2, first), ABORT, (None, "", msg)
             continue
         for n, kind, data in out:
             yield (2 if kind in (ROW, RECORD) else 3, first, n), kind, data
@@ -248,7 +248,7 @@ def _unchanged(
         wt = _window(streaming, window, identity, win)
         out = list(_outputs(identity, stores, wt, streaming.output_store, full))
     except EngineAbort as exc:
-        yield (0, 1, saved.position), ABORT, (identity, exc.describe())
+        yield (0, 1, saved.position), ABORT, (identity, exc.where, exc.describe())
         return
     for n, kind, data in out:
         yield (2 if kind in (ROW, RECORD) else 3, saved.position, n), kind, data

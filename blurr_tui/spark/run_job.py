@@ -90,9 +90,9 @@ def spark_run(
     cached.append(rows)
     try:
         stats = rows.mapPartitionsWithIndex(_stats).collect()
-        aborts = sorted(a for _i, _c, a, _w in stats if a is not None)
+        aborts = sorted((a for _i, _c, a, _w in stats if a is not None), key=lambda a: a[0])
         if aborts:
-            result.error = _abort_line(aborts[0])
+            result.error = _abort_line(aborts[0], job)
             return result
         counts = [c for _i, c, _a, _w in sorted(stats)]
         write = _writer(spark, "overwrite" if overwrite else "errorifexists")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.loader import SpecError, load_streaming_file, load_window_file, read_spec_file
+from ..transform import abort_message
 from .identities import ABORT, BAD, MARKER, STATE_TIME, Job, partition_of, read_file, run_partition
 from .state import IdentityState
 
@@ -202,11 +203,6 @@ def make_job(
     )
 
 
-def abort_text(identity: Any, described: str) -> str:
-    who = f" (identity {identity!r})" if identity else ""
-    return f"error: run aborted, as Blurr 0.4.1 aborts{who}: {described}"
-
-
 def bad_text(path: str, line: int, raw: str, reason: str) -> str:
     from .identities import describe_line
 
@@ -262,7 +258,7 @@ def spark_transform(
                 result.rows += 1
         if abort is not None:
             result.exit_code = 1
-            result.stderr_lines.append(_abort_line(abort))
+            result.stderr_lines.append(_abort_line(abort, job))
     finally:
         result.counters.lines = result.counters.accumulator.value
     return result
@@ -272,14 +268,14 @@ def _order(output: tuple) -> tuple:
     return output[0]
 
 
-def _abort_line(abort: tuple) -> str:
-    order, (identity, text) = abort
+def _abort_line(abort: tuple, job: Job) -> str:
+    order, (identity, where, text) = abort
     if order[1] == 2:  # an event older than a continued state
         return (
             f"error: {text}: a run that continues a --state must only add later events "
             "per identity (Blurr's time order); run over all the logs instead"
         )
-    return abort_text(identity, text)
+    return abort_message(identity, where, text, [job.streaming_path, job.window_path])
 
 
 def saved_states(spark: SparkSession, state_dir: str) -> RDD:
