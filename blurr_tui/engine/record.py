@@ -61,3 +61,48 @@ class RecordList(list):
 
     def __getitem__(self, index: Any) -> Any:
         return _wrap(super().__getitem__(index))
+
+
+class FastRecord(Record):
+    """A Record whose plain top-level values are also instance attributes: ``source.x`` is
+    then a C-level ``__dict__`` lookup.  Made only by :func:`record_maker`, for events
+    whose every value is plain (no dict, no list) and whose keys shadow no attribute of the
+    type; names absent from ``__dict__`` fall back to :class:`Record`'s rule, so the result of
+    every access is the same as Record's."""
+
+    __slots__ = ("__dict__",)
+    __getattribute__ = object.__getattribute__
+
+    def __getattr__(self, name: str) -> Any:
+        return Record.__getattribute__(self, name)
+
+
+# Keys that would shadow an attribute of FastRecord (dict methods, __dict__, ...): such an
+# event is a plain Record.
+_TYPE_NAMES = frozenset(dir(FastRecord)) | {"__dict__", "__slots__", "__weakref__"}
+_NESTED = frozenset((dict, list))
+
+
+def record_maker(reads: frozenset[str] | None) -> Any:
+    """``make(event_dict) -> Record`` for a spec that reads ``source.NAME`` for the names in
+    ``reads`` (None: the spec may change ``source`` or reach it indirectly: plain Records).
+
+    The names read but absent from an event are set to None in its ``__dict__`` (what
+    Record gives for them), so the common miss costs no fallback call either.
+    """
+    if reads is None:
+        return Record
+    template = dict.fromkeys(
+        n for n in sorted(reads) if n not in _TYPE_NAMES and not n.startswith("__")
+    )
+    shadow = _TYPE_NAMES
+    nested = _NESTED
+
+    def make(value: dict) -> Record:
+        if shadow.isdisjoint(value) and nested.isdisjoint(map(type, value.values())):
+            record = FastRecord(value)
+            record.__dict__ = {**template, **value}
+            return record
+        return Record(value)
+
+    return make
