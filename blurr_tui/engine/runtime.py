@@ -131,6 +131,15 @@ class StreamingEngine:
             time = with_utc(time)
         return identity, time, record
 
+    def plain_identity(self, value: Any) -> str | None:
+        """The identity :meth:`read` gives ``value`` when it is the plain ``source.A``
+        (a non-empty string), without reading anything else; None when it takes more."""
+        plain = self._plain
+        if plain is None or type(value) is not dict:
+            return None
+        identity = value.get(plain[0])
+        return identity if identity.__class__ is str and identity else None
+
     @staticmethod
     def _evaluate_read(code: Any, what: str, ns: dict[str, Any]) -> Any:
         if code is None:
