@@ -40,7 +40,7 @@ def outcome(obj: object, name: str) -> tuple[str, object]:
 def test_same_access_as_record(event: dict) -> None:
     make = record_maker(frozenset(NAMES))
     fast, slow = make(dict(event)), Record(dict(event))
-    assert dict(fast) == dict(slow) == event and type(fast) in (FastRecord, Record)
+    assert dict(fast) == dict(slow) == event and isinstance(fast, Record)
     for name in NAMES:
         assert outcome(fast, name) == outcome(slow, name), name
         assert fast[name] == slow[name]
@@ -50,10 +50,10 @@ def test_same_access_as_record(event: dict) -> None:
 
 def test_plain_events_get_the_fast_class() -> None:
     make = record_maker(frozenset({"user", "boost"}))
-    assert type(make({"user": "a", "n": 1})) is FastRecord
+    assert isinstance(make({"user": "a", "n": 1}), FastRecord)
     assert type(make({"user": "a", "nested": {}})) is Record  # nested values are wrapped
     assert type(make({"user": "a", "items": 1})) is Record  # a key shadowing a dict method
-    assert record_maker(None) is Record
+    assert type(record_maker(None)({"user": "a"})) is Record
 
 
 SPEC = """

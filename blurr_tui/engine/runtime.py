@@ -85,7 +85,9 @@ class StreamingEngine:
             self._fast_read = bind(template, self._read_ns)
 
     # -- reading stage (§2.3, §2.4, §10.2) ----------------------------------------------
-    def read(self, value: Any) -> tuple[str, datetime, Record]:
+    def read(self, value: Any, flat: bool = False) -> tuple[str, datetime, Record]:
+        """(identity, time, record) of one parsed event; ``flat``: the caller knows it is a
+        dict of plain values (see jsonline.loads_event).  The record owns ``value``."""
         if type(value) is dict:
             plain = self._plain
             if plain is not None:
@@ -96,8 +98,8 @@ class StreamingEngine:
                     if text.__class__ is str:
                         time = utc_from_text(text)
                         if time is not None:
-                            return identity, time, self.make_record(value)
-            record = self.make_record(value)
+                            return identity, time, self.make_record(value, flat)
+            record = self.make_record(value, flat)
         elif isinstance(value, dict):
             record = Record(value)
         else:

@@ -42,6 +42,22 @@ def _has_big_float(value: Any) -> bool:
     return False
 
 
+def loads_event(raw: bytes) -> tuple[Any, bool]:
+    """``(json.loads(raw), flat)``; ``flat``: the value is known to be a dict whose values are
+    all strings, integers, booleans or None (what the engine's record maker asks)."""
+    try:
+        value = _orjson_loads(raw)
+    except _OrjsonError:
+        return _loads(raw), False
+    if type(value) is dict and _SUSPECT.isdisjoint(map(type, value.values())):
+        return value, True
+    try:
+        big = _has_big_float(value)
+    except RecursionError:
+        big = True
+    return (_loads(raw) if big else value), False
+
+
 def loads_line(raw: bytes) -> Any:
     """``json.loads(raw)``: the same value, or the same exception."""
     try:
