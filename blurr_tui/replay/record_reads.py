@@ -1,8 +1,8 @@
 """What the app reads from the replay's database: record pages, counts, row numbers.
 
-A mixin of :class:`~blurr_tui.replay.controller.ReplayController`. Reads go through a second
-connection (``reader``), so they see committed data (the last checkpoint) and never wait on
-the worker's connection (SQLite WAL readers do not block).
+Owned by :class:`~blurr_tui.replay.controller.ReplayController` (``controller.records``).
+Reads go through a second connection (``reader``), so they see committed data (the last
+checkpoint) and never wait on the worker's connection (SQLite WAL readers do not block).
 """
 
 from __future__ import annotations
@@ -12,17 +12,42 @@ import copy
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
 
 from ..engine.spec import StreamingSpec
 from ..store.sqlite_store import SqliteStore
 
 
 class RecordReads:
-    reader: SqliteStore
-    streaming: StreamingSpec
-    db_lock: Any
-    _seq_index: dict[str, list[int]]
+    """The read connection over the replay's database, and the row-number index per table."""
+
+    def __init__(self, streaming: StreamingSpec) -> None:
+        self.streaming = streaming
+        self.db_lock = threading.RLock()  # held while the store and its reader are swapped
+        self._open: SqliteStore | None = None  # the read connection (None: not attached)
+        self._seq_index: dict[str, list[int]] = {}
+
+    def attach(self, store: SqliteStore, path: Path) -> None:
+        """Read ``store``'s database (a new run): index its keys, forget the old rows."""
+        with self.db_lock:
+            self.close()
+            self._open = reader_for(store, path)
+            index_keys(store, self.streaming)
+            self._seq_index = {}
+
+    def close(self) -> None:
+        with self.db_lock:
+            if self._open is not None:
+                try:
+                    self._open.conn.close()
+                except Exception:  # noqa: BLE001
+                    pass
+                self._open = None
+
+    @property
+    def reader(self) -> SqliteStore:
+        """The store's read API over the read connection (hold ``db_lock`` while using it)."""
+        assert self._open is not None, "RecordReads.attach() first"
+        return self._open
 
     # The record tables page through the store by row number. Without a filter, row N is
     # found through an in-memory list of each table's _seq (grown as rows appear), so a page
