@@ -281,3 +281,20 @@ def test_errors_are_kept_when_going_back_and_x_walks_them(tmp_path: Path) -> Non
         assert "games_won  no update: Value raised" in "\n".join(
             scr(app).query_one("#trace", TraceView).plain_lines
         )
+
+
+# -- item 7: the measured rate at 1-2 ev/s ---------------------------------------------------
+
+
+def test_measured_rate_at_two_events_per_second() -> None:
+    @run(SPEC, LOG)
+    async def _(app: BlurrApp, pilot: Pilot) -> None:
+        await pilot.press("minus", "minus")  # 10 → 5 → 2 ev/s
+        await wait_until(pilot, lambda: app.controller.snapshot().rate == 2)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: pos(app) >= 4)
+        text = transport(app)
+        assert "measured " in text, text
+        measured = float(text.split("measured ")[1].split()[0])
+        assert 1.8 <= measured <= 2.2, text  # today: "measured 0 ev/s"
+        await pilot.press("space")

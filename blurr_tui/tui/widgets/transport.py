@@ -48,6 +48,11 @@ def format_rate(rate: float) -> str:
     return f"{rate:.3g} ev/s"
 
 
+def format_measured(rate: float) -> str:
+    """A measured rate: one decimal below 10 ev/s (1.0, not 0.997)."""
+    return f"{rate:.1f} ev/s" if rate < 10 else format_rate(rate)
+
+
 def position_bar(position: int, total: int | None, width: int) -> Text:
     """A bar of `width` cells filled in eighths."""
     if width <= 0:
@@ -147,7 +152,7 @@ class TransportBar(Widget):
         bottom.append("max" if s.speed is None else format_rate(s.speed))
         if s.state == PLAYING and s.measured_rate is not None:
             bottom.append("  measured ", "dim")
-            bottom.append(format_rate(s.measured_rate))
+            bottom.append(format_measured(s.measured_rate))
         bottom.append("  bad lines ", "dim")
         bottom.append(f"{s.bad_lines:,}", "bold yellow" if s.bad_lines else "")
         bottom.append("  errors ", "dim")
