@@ -19,7 +19,7 @@ HELP_KEYS: list[tuple[str, str]] = [
     ("+ / -", "speed: 1, 2, 5, 10, 50, 200, 1000 ev/s, max"),
     ("r", "restart from the first line"),
     ("g", "go to event N"),
-    ("/", "filter records by identity: part of one, or a glob B6* (empty clears)"),
+    ("/", "filter records by identity: a part (B6) or a glob (B6*)"),
     ("f", "follow the current event's identity"),
     ("w", "window rows of the current identity (with a window BTS)"),
     ("e", "export the database (SQLite backup)"),
