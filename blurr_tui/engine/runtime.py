@@ -133,6 +133,11 @@ class StreamingEngine:
             time = with_utc(time)
         return identity, time, record
 
+    @property
+    def has_plain_read(self) -> bool:
+        """Identity is ``source.A`` and Time ``parse(source.B)`` (see :meth:`plain_identity`)."""
+        return self._plain is not None
+
     def plain_identity(self, value: Any) -> str | None:
         """The identity :meth:`read` gives ``value`` when it is the plain ``source.A``
         (a non-empty string), without reading anything else; None when it takes more."""

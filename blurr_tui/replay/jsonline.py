@@ -49,6 +49,11 @@ def loads_event(raw: bytes) -> tuple[Any, bool]:
         value = _orjson_loads(raw)
     except _OrjsonError:
         return _loads(raw), False
+    return checked_event(value, raw)
+
+
+def checked_event(value: Any, raw: bytes) -> tuple[Any, bool]:
+    """:func:`loads_event` for a line orjson already parsed into ``value``."""
     if type(value) is dict and _SUSPECT.isdisjoint(map(type, value.values())):
         return value, True
     try:
