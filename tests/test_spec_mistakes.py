@@ -230,3 +230,14 @@ def test_window_value_past_python_dates(
     if len(value) > 10:  # beyond any date: validate says so too
         code, _, err = _validate(stream, window)
         assert code == 1 and f"{window}:20: boost_data.last_7_days: Attribute `WindowValue`" in err
+
+
+def test_an_import_that_cannot_be_found(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yml"
+    imports = "  - { Module: datetime, Identifiers: [ datetime, timezone ] }\n"
+    spec.write_text(CART_SPEC.replace(imports, imports + "  - { Module: nosuchmodule }\n"))
+    code, _, err = _validate(spec)
+    assert code == 1
+    assert f"{spec}:20: shop.Import[1]: Module `nosuchmodule` cannot be found" in err
+    spec.write_text(CART_SPEC.replace(imports, imports + "  - { Module: 'os.path as p' }\n"))
+    assert _validate(spec)[0] == 0
