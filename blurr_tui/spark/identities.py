@@ -109,7 +109,10 @@ class _Events:
     """One identity's run of sorted items: events as ``apply_identity`` takes them, keeping
     the smallest position and any event older than the saved state's last one."""
 
-    def __init__(self, items: Iterator, first: tuple, last_time: datetime | None) -> None:
+    def __init__(
+        self, engine: StreamingEngine, items: Iterator, first: tuple, last_time: datetime | None
+    ) -> None:
+        self.make_record = engine.make_record
         self.items = items
         self.pending: tuple | None = first
         self.group = first[0][0]
@@ -128,7 +131,7 @@ class _Events:
                 self.older = (line_no, time)
             if self.last is None or time > self.last:
                 self.last = time
-            yield time, Record(record), line_no
+            yield time, self.make_record(record), line_no
 
     def drain(self) -> None:
         for _ in self:
@@ -157,7 +160,7 @@ def run_partition(job: Job, items: Iterator[tuple[tuple, Any]], full: bool) -> I
                 yield from _unchanged(job, saved, win, full)
                 continue
         identity = group[2]
-        events = _Events(items, item, saved.last_time if saved else None)
+        events = _Events(engine, items, item, saved.last_time if saved else None)
         stores = ordered_stores([s.name for s in streaming.stores])
         run = start_from_state(engine, identity, stores, saved)
         try:
