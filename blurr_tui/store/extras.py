@@ -44,6 +44,34 @@ class BadEventsMixin:
         return self._fetch(sql, (limit, offset))
 
 
+class SwallowedMixin:
+    """``swallowed_errors``: exceptions Blurr swallows (the field was not updated)."""
+
+    if TYPE_CHECKING:  # provided by SqliteStore
+        conn: sqlite3.Connection
+        _lock: threading.RLock
+
+        def _fetch(self, sql: str, args: tuple) -> list: ...
+
+    def _open_swallowed(self) -> None:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS swallowed_errors (id INTEGER PRIMARY KEY, line INTEGER, "
+            "identity TEXT, aggregate TEXT, field TEXT, expression TEXT, exception TEXT)"
+        )
+
+    def add_swallowed(self, rows: list[tuple[int, str | None, str, str, str, str]]) -> None:
+        sql = (
+            "INSERT INTO swallowed_errors (line, identity, aggregate, field, expression, "
+            "exception) VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        with self._lock:
+            self.conn.executemany(sql, [tuple(safe_value(v) for v in r) for r in rows])
+
+    def swallowed_errors(self) -> list[tuple]:
+        sql = "SELECT line, identity, aggregate, field, expression, exception FROM swallowed_errors ORDER BY id"
+        return self._fetch(sql, ())
+
+
 class RunMetaMixin:
     """``run_meta``: key/value facts about the run (specs, versions, progress)."""
 
