@@ -16,6 +16,16 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--db", required=True, metavar="PATH", help="SQLite database to write")
     r.add_argument("--resume", action="store_true", help="continue from where the database stopped")
     r.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="rebuild an existing blurr-tui database at PATH (anything else is never replaced)",
+    )
+    r.add_argument(
+        "--history",
+        action="store_true",
+        help="also keep every record's history (tables _events, <table>__history; slower)",
+    )
+    r.add_argument(
         "--follow", action="store_true", help="keep reading as the log grows (Ctrl-C stops)"
     )
     r.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -53,6 +63,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.window_bts,
             resume=args.resume,
             checkpoint_seconds=args.commit_every,
+            overwrite=args.overwrite,
+            history=args.history,
         )
     except (SpecError, RunRefused) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
@@ -131,8 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         highlight=False,
     )
     if summary.bad:
-        err.print(
-            f"  bad lines are in the bad_events table: sqlite3 {summary.db} 'select * from bad_events'",
-            highlight=False,
-        )
+        err.print(f"  bad lines are in the bad_events table of {summary.db}", highlight=False)
+    for line in job.replayer.swallowed.report(f"the swallowed_errors table of {summary.db}"):
+        err.print(line, highlight=False)
     return 130 if stop.is_set() and not args.follow else 0

@@ -24,6 +24,7 @@ from .engine.store import MemoryStore, RecordStore
 from .engine.window import WindowTransform
 from .replay.jsonline import loads_line
 from .replay.reader import is_gzip
+from .replay.swallowed import SwallowedErrors
 
 
 @dataclass
@@ -147,10 +148,20 @@ def transform(
     groups = read_groups(engine, paths, result, processor)
     rows_out: list[list] = []
     first_store = streaming.output_store
+    swallowed = SwallowedErrors(streaming, keep_rows=False)
+    current: list = [None, [], None]  # identity, its sorted events, its run
+
+    def note(where: str, what: str, exc: BaseException) -> None:
+        identity, events, run = current
+        line = events[run.events - 1][3] if run is not None and run.events else 0
+        swallowed.add(line, identity, where, what, exc)
+
+    engine.on_swallowed = note
     for identity, group in groups.items():
         stores = _stores(streaming)
         run = engine.start_identity(identity, _as_records(stores))
         events = group.events
+        current[:] = [identity, events, run]
         events.sort(key=lambda e: e[0])  # stable: ties keep file order
         apply = run.apply
         line_no = 0
@@ -170,6 +181,7 @@ def transform(
             if line_no:
                 exc.line = line_no
             raise
+    result.stderr_lines.extend(swallowed.report())  # Blurr is silent about them
     # Blurr prints only after every identity ran; a value json cannot encode stops the
     # printing there, with the earlier lines already out (B-25).
     out: list[str] = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import shutil
-import sqlite3
 import tempfile
 import threading
 import time
@@ -19,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..engine.spec import StreamingSpec, WindowSpec
+from ..store import app_reads
 from ..store.sqlite_store import SqliteStore
 from .commands import CommandWorker
 from .ordering import is_time_ordered, time_order
@@ -105,7 +105,7 @@ class ReplayController(CommandWorker, RecordReads):
         with self.db_lock:
             if not first:
                 self.store.close()
-                self.reader.conn.close()
+                app_reads.close_quietly(self.reader)
             for suffix in ("", "-wal", "-shm"):
                 Path(str(self.db_path) + suffix).unlink(missing_ok=True)
             self.store = SqliteStore(self.db_path, self.streaming, self.window_spec)
@@ -201,8 +201,7 @@ class ReplayController(CommandWorker, RecordReads):
 
     def _checkpoint(self) -> None:
         self.replayer.checkpoint()
-        rows = self.store.conn.execute("SELECT aggregate FROM aggregates").fetchall()
-        self.counts = {r[0]: self.store.count(r[0]) for r in rows}
+        self.counts = {a: self.store.count(a) for a in app_reads.aggregate_names(self.store)}
         self._last_checkpoint = time.monotonic()
         self._data_serial += 1
 
@@ -360,28 +359,13 @@ class ReplayController(CommandWorker, RecordReads):
     def export_now(self, path: str | Path) -> dict[str, int]:
         """Checkpoint, then copy the database to ``path``; returns rows per table."""
         self._checkpoint()
-        self.store.backup_to(path)
-
-        conn = sqlite3.connect(str(path))
-        try:
-            names = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-                )
-            ]
-            return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
-        finally:
-            conn.close()
+        return app_reads.export_copy(self.store, path)
 
     def close(self) -> None:
         """Stop the worker (never waits long) and remove the temporary database."""
         self._stop_worker()
         with self.db_lock:
-            for conn in (self.store.conn, self.reader.conn):
-                try:
-                    conn.close()
-                except Exception:  # noqa: BLE001
-                    pass
+            for store in (self.store, self.reader):
+                app_reads.close_quietly(store)
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
