@@ -10,6 +10,8 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -294,3 +296,125 @@ def test_read_only_database_error_names_path_and_cause(tmp_path: Path) -> None:
         raise AssertionError("no StoreError")
     finally:
         conn.close()
+
+
+# 8 ---------------------------------------------------------------------------------------
+def test_window_reads_the_first_store_only_as_transform_does(tmp_path: Path) -> None:
+    from test_run import db_window_lines
+
+    from blurr_tui.transform import run_transform
+
+    text = (ROOT / "specs" / "boosts-streaming.yml").read_text()
+    text = text.replace(
+        "  - Type: Blurr:Store:Memory\n    Name: game_store\n",
+        "  - Type: Blurr:Store:Memory\n    Name: first_store\n"
+        "  - Type: Blurr:Store:Memory\n    Name: game_store\n",
+        1,
+    )
+    assert "first_store" in text
+    spec = tmp_path / "two-stores.yml"
+    spec.write_text(text)
+    window = ROOT / "specs" / "boosts-window.yml"
+    log, db = tmp_path / "b.log", tmp_path / "b.db"
+    log.write_bytes(b"".join(BOOSTS.read_bytes().splitlines(keepends=True)[:600]))
+    want = run_transform(str(spec), str(window), [str(log)])
+    assert want.exit_code == 0, want.stderr_lines
+    r = run(log, db, spec=spec, window=window)
+    assert r.returncode == 0, r.stderr
+    idents = [__import__("json").loads(x)[0] for x in want.stdout_lines]
+    assert db_window_lines(db, spec, window, idents) == sorted(want.stdout_lines)
+
+
+# 11 --------------------------------------------------------------------------------------
+def test_identities_leave_memory_and_come_back_exactly(tmp_path: Path) -> None:
+    """Flat memory: at most ``max_live`` identities stay in memory after a checkpoint; the
+    others come back from the store on their next event, and nothing differs."""
+    from blurr_tui.engine.loader import load_streaming_file
+    from blurr_tui.replay.pipeline import Replayer
+    from blurr_tui.replay.reader import read_lines
+    from blurr_tui.store.sqlite_store import SqliteStore
+
+    for spec_path, log in ((CART_SPEC, CART_LOG), (ANOM_SPEC, ANOM_LOG)):
+        spec = load_streaming_file(str(spec_path))
+        results = []
+        for max_live in (4, 100_000):
+            store = SqliteStore(tmp_path / f"{spec.name}-{max_live}.db", spec)
+            rp = Replayer(spec, store, max_live=max_live)
+            store.begin()
+            most = 0
+            for i, line in enumerate(read_lines(log, final=True), 1):
+                rp.step(line)
+                if i % 50 == 0:
+                    rp.checkpoint()
+                    most = max(most, len(rp.states))
+                    store.begin()
+            rp.checkpoint()
+            rp.finish(list(store.identities.identities()))
+            if max_live == 4:
+                assert most <= 4
+            results.append([(str(k), r) for k, r in store.all_records()])
+            store.close()
+        assert results[0] == results[1] and len(results[0]) > 20
+
+
+# 12 --------------------------------------------------------------------------------------
+def test_export_with_a_quote_in_a_table_name(tmp_path: Path) -> None:
+    from blurr_tui.engine.loader import load_streaming
+    from blurr_tui.store.app_reads import export_copy
+    from blurr_tui.store.sqlite_store import SqliteStore
+
+    text = (ROOT / "specs" / "boosts-streaming.yml").read_text()
+    spec = load_streaming(text.replace("Name: session_stats", 'Name: "ses\\"sion"'), "q.yml")
+    store = SqliteStore(tmp_path / "q.db", spec)
+    counts = export_copy(store, tmp_path / "copy.db")
+    assert counts['ses"sion'] == 0
+    store.close()
+
+
+def test_replay_leaves_no_temporary_folder_on_sigterm_or_sighup(tmp_path: Path) -> None:
+    import pty
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        tmp = tmp_path / f"tmp-{sig}"
+        tmp.mkdir()
+        main, sub = pty.openpty()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "blurr_tui",
+                "replay",
+                str(ROOT / "specs" / "tutorial1-streaming.yml"),
+                str(ROOT / "sample_logs" / "tutorial1.log"),
+            ],
+            cwd=ROOT,
+            env={**ENV, "TMPDIR": str(tmp), "TERM": "xterm-256color"},
+            stdin=sub,
+            stdout=sub,
+            stderr=sub,
+            start_new_session=True,
+        )
+        os.close(sub)
+
+        def drain(fd: int = main) -> None:  # a terminal reads what the app writes
+            try:
+                while os.read(fd, 65536):
+                    pass
+            except OSError:
+                pass
+
+        threading.Thread(target=drain, daemon=True).start()
+        try:
+            deadline = time.monotonic() + 30
+            while not list(tmp.glob("blurr-replay-*")) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert list(tmp.glob("blurr-replay-*")), "the app made no temporary database"
+            time.sleep(0.5)
+            proc.send_signal(sig)
+            proc.wait(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            os.close(main)
+        assert list(tmp.glob("blurr-replay-*")) == [], sig

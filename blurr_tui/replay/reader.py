@@ -234,7 +234,7 @@ def follow_lines(
     stop = stop_event or threading.Event()
     with open(path, "rb", buffering=1 << 20) as fh:
         inode = os.fstat(fh.fileno()).st_ino
-        head = os.pread(fh.fileno(), min(HEAD_CHECK, start_offset), 0)
+        head = os.pread(fh.fileno(), HEAD_CHECK, 0)  # as it is now: a writer only appends
 
         def wait(pos: int) -> bool:
             nonlocal head
@@ -249,10 +249,10 @@ def follow_lines(
                 now = inode  # moved away; wait for the new file to appear
             if now != inode:
                 raise LogRewrittenError(f"{path} was replaced by a new file (rotated)")
-            if len(head) < min(HEAD_CHECK, pos):
-                head = os.pread(fd, min(HEAD_CHECK, pos), 0)
-            elif os.pread(fd, len(head), 0) != head:
+            if os.pread(fd, len(head), 0) != head:
                 raise LogRewrittenError(f"{path} was rewritten (its first bytes changed)")
+            if len(head) < HEAD_CHECK:
+                head = os.pread(fd, HEAD_CHECK, 0)
             return True
 
         if start_offset:
