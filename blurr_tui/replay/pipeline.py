@@ -276,7 +276,10 @@ class Replayer:
         self.live.flush()
         if self.window is not None:
             for identity in names:
-                self.store.set_window_rows(identity, self.window_rows(identity))
+                rows = self.window.run_explained(identity, self.stores, explain=False)  # type: ignore[arg-type]
+                self.store.set_window_rows(
+                    identity, [a.row for a in rows], [a.anchor_key for a in rows]
+                )
         self.store.commit()
         self._evict(max(0, len(self.states) - self.max_live))
 

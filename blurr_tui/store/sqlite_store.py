@@ -126,9 +126,7 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin, SwallowedMixin)
 
     def _create_fixed_tables(self) -> None:
         db = self.db
-        cast(Table, db["run_meta"]).create(
-            {"key": str, "value": "BLOB"}, pk="key", if_not_exists=True
-        )
+        cast(Table, db["run_meta"]).create({"key": str, "value": str}, pk="key", if_not_exists=True)
         cols = {"id": int, "line": int, "byte_offset": int, "raw": str, "reason": str}
         cast(Table, db["bad_events"]).create(cols, pk="id", if_not_exists=True)
         cols = {"aggregate": str, "table_name": str, "kind": str, "store": str}
@@ -150,6 +148,7 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin, SwallowedMixin)
         w_hash = sha256_text(w_text) if w_text is not None else None
         if old is not None and meta.get("window_spec_sha256") != w_hash:
             self.conn.execute("DROP TABLE IF EXISTS window_rows")  # rows of another window spec
+            self.set_meta(window_columns=None)
         self.set_meta(
             schema_version=SCHEMA_VERSION,
             tool_version=tool_version(),
@@ -188,6 +187,11 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin, SwallowedMixin)
             t.create(cols, pk="_seq", not_null={"_key", "_lookup"})
             t.create_index(["_lookup"], unique=True)
             t.create_index(["_identity", "_seq"])
+        view = q(layout.table + "_view")  # for people: the record without internal columns
+        shown = ["_key", "_identity", *(c.field for c in layout.columns)]
+        self.conn.execute(
+            f"CREATE VIEW IF NOT EXISTS {view} AS SELECT {', '.join(map(q, shown))} FROM {q(layout.table)}"
+        )
         output = layout.store is not None and layout.store == self.streaming.output_store
         row = (group, layout.table, layout.kind, layout.store, int(output))
         self.conn.execute(  # raw SQL: sqlite-utils' upsert would commit an open batch
