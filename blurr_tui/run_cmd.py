@@ -41,6 +41,7 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         Progress,
@@ -51,11 +52,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
 
     from .engine.errors import EngineAbort
-    from .engine.loader import SpecError
+    from .engine.loader import SpecError, load_streaming_file, locate, unrunnable_reason
     from .replay.headless import HeadlessRun, RunRefused
 
     err = Console(stderr=True, soft_wrap=True)  # one message, one line, even in a log file
     try:
+        reason = unrunnable_reason(load_streaming_file(args.spec))
+        if reason is not None:
+            raise SpecError(reason)
         job = HeadlessRun(
             args.spec,
             args.log,
@@ -67,11 +71,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             history=args.history,
         )
     except (SpecError, RunRefused) as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print("[red]error:[/] " + escape(str(exc)), highlight=False)
         return 1
     except EngineAbort as exc:
+        loc = locate(exc.where, [args.spec, args.window_bts])
+        where = f"{loc}: " if loc else ""
         err.print(
-            f"[red]error:[/] the specs cannot run together: {exc.describe()}", highlight=False
+            "[red]error:[/] the specs cannot run together: " + escape(where + exc.describe()),
+            highlight=False,
         )
         return 1
     stop = threading.Event()
@@ -126,10 +133,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             summary = job.run(on_progress, follow=args.follow, stop=stop)
         except RunRefused as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
+            err.print("[red]error:[/] " + escape(str(exc)), highlight=False)
             return 1
         except EngineAbort as exc:
-            err.print(f"[red]error:[/] run aborted, as Blurr 0.4.1 aborts: {exc}", highlight=False)
+            # the pipeline hands over a described abort: its text starts with the dotted path
+            fqn = exc.where or exc.message.split(",")[0].split(":")[0]
+            loc = locate(fqn, [args.spec, args.window_bts])
+            where = f"{loc}: " if loc else ""
+            err.print(
+                "[red]error:[/] run aborted, as Blurr 0.4.1 aborts: "
+                + escape(where + exc.describe()),
+                highlight=False,
+            )
             return 1
         finally:
             signal.signal(signal.SIGINT, old)
@@ -145,5 +160,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if summary.bad:
         err.print(f"  bad lines are in the bad_events table of {summary.db}", highlight=False)
     for line in job.replayer.swallowed.report(f"the swallowed_errors table of {summary.db}"):
-        err.print(line, highlight=False)
+        err.print(escape(line), highlight=False)
+    if summary.lines and summary.bad == summary.lines:
+        err.print(escape(all_bad_hint(job, summary.lines)), highlight=False)
+        return 1
     return 130 if stop.is_set() and not args.follow else 0
+
+
+def all_bad_hint(job: object, lines: int) -> str:
+    """What to say when no line of the log could be used: most often, the wrong log."""
+    first = ""
+    try:
+        rows = job.first_bad  # type: ignore[attr-defined]  # read before the store closed
+        if rows:
+            first = f" (line {rows[0][0]}: {rows[0][3]})"
+    except Exception:  # the hint must never hide the summary above
+        first = ""
+    return (
+        f"error: none of the {lines:,} lines could be used{first}: does this log go with "
+        "this spec? Check its Identity and Time against one line of the log"
+    )

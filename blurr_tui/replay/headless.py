@@ -115,6 +115,7 @@ class HeadlessRun:
         self.prefix = PrefixHash(log_path)
         self.log_size = Path(log_path).stat().st_size
         self.replayer = self._replayer(strict=True)
+        self.first_bad: list[tuple[int, int, str, str]] = []  # for the summary
 
     def _replayer(self, strict: bool) -> Replayer:
         rp = Replayer(
@@ -200,6 +201,7 @@ class HeadlessRun:
                     self._checkpoint()
                     if not interrupted or follow:
                         self._finish()
+                    self.first_bad = self.store.bad_events(0, 1)
                 self.store.close()
         c = self.replayer.counters
         return RunSummary(

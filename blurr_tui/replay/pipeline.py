@@ -110,6 +110,7 @@ class Replayer:
         self.max_live = max_live
         self._has_activity = any(a.kind.value == ACTIVITY for a in streaming.aggregates)
         self._state_versions: list[tuple[str, int, str]] = []
+        self._finished_through = start_pos
         self.swallowed = SwallowedErrors(streaming)
         self._cur: tuple[int, str | None] = (0, None)
         self.engine.on_swallowed = self._swallowed
@@ -260,11 +261,15 @@ class Replayer:
     def finish(self, identities: Iterable[str] | None = None) -> None:
         """Blurr's end of run: persist every live identity, then compute the windows.
 
-        ``identities``: those changed since the last finish (default: those in memory).
+        ``identities``: those changed since the last finish (the default).
         An identity that left memory was saved as if the run ended then; it is finalized
         again only when the spec has an Activity (whose end-of-run save can differ).
         """
-        names = list(identities if identities is not None else self.states)
+        if identities is None:
+            saved = self.store.identities.identities(after_pos=self._finished_through)
+            identities = dict.fromkeys([*saved, *self.states])
+        names = list(identities)
+        self._finished_through = self.position
         self.store.begin()
         for identity in names:
             st = self.states.get(identity)
