@@ -108,7 +108,12 @@ class Replayer:
         self.strict_order = strict_order
         self.abort_on_error = abort_on_error
         self.max_live = max_live
-        self._has_activity = any(a.kind.value == ACTIVITY for a in streaming.aggregates)
+        # An Activity (a block no event touched) or a stored Variable (one whose When never
+        # held) can save at the end of the run what no checkpoint saved: finalize those again.
+        self._has_activity = any(
+            a.kind.value == ACTIVITY or (a.kind.value == "variable" and a.store)
+            for a in streaming.aggregates
+        )
         self._state_versions: list[tuple[str, int, str]] = []
         self._finished_through = start_pos
         self.swallowed = SwallowedErrors(streaming)
@@ -262,8 +267,9 @@ class Replayer:
         """Blurr's end of run: persist every live identity, then compute the windows.
 
         ``identities``: those changed since the last finish (the default).
-        An identity that left memory was saved as if the run ended then; it is finalized
-        again only when the spec has an Activity (whose end-of-run save can differ).
+        An identity saved at a checkpoint (in memory or not) was saved as if the run ended
+        then; it is finalized again only when the spec has an Activity (an Activity's end of
+        run can save a block that no event touched).
         """
         if identities is None:
             saved = self.store.identities.identities(after_pos=self._finished_through)
@@ -273,9 +279,9 @@ class Replayer:
         self.store.begin()
         for identity in names:
             st = self.states.get(identity)
+            if not self._has_activity and (st is None or not st.dirty):
+                continue  # saved at the last checkpoint exactly as finalize would save it
             if st is None:
-                if not self._has_activity:
-                    continue
                 st = self._state(identity)
             st.run.finalize()
         self.live.flush()

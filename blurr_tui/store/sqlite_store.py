@@ -47,6 +47,7 @@ from .schema import (
     safe_value,
 )
 
+CACHE_MB = 64
 _BIND_ERRORS = (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
 
 
@@ -104,6 +105,9 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin, SwallowedMixin)
         if self.conn.execute("PRAGMA database_list").fetchone()[2]:  # a file
             self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
+        # Random-key inserts (the _lookup index, _identities) touch pages all over a big file:
+        # a page cache of CACHE_MB keeps them in memory (bounded, whatever the identities).
+        self.conn.execute(f"PRAGMA cache_size=-{CACHE_MB * 1024}")
         self._create_fixed_tables()
         self._check_spec_meta()
         self._groups: dict[str, _Group] = {}
