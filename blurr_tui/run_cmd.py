@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import threading
@@ -55,6 +56,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .engine.loader import SpecError, load_streaming_file, locate, unrunnable_reason
     from .replay.headless import HeadlessRun, RunRefused
 
+    # Many identities mean many long-lived objects: collect the old generation less often
+    # (each full collection walks all of them), and never walk what exists at start-up.
+    gc.set_threshold(20_000, 10, 10)
+    gc.freeze()
     err = Console(stderr=True, soft_wrap=True)  # one message, one line, even in a log file
     try:
         reason = unrunnable_reason(load_streaming_file(args.spec))

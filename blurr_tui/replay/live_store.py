@@ -78,9 +78,10 @@ class LiveStore:
     def flush(self) -> None:
         if not self._pending:
             return
-        save = self.base.save
-        for key, value in self._pending.values():
-            save(key, value if isinstance(value, dict) else value.snapshot())  # type: ignore[attr-defined]
+        self.base.save_many(
+            (key, value if isinstance(value, dict) else value.snapshot())  # type: ignore[attr-defined]
+            for key, value in self._pending.values()
+        )
         self._pending.clear()
 
 

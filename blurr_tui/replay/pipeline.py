@@ -116,6 +116,8 @@ class Replayer:
         )
         self._state_versions: list[tuple[str, int, str]] = []
         self._finished_through = start_pos
+        self._fresh = store.identities.count() == 0  # nothing saved before this run
+        self._evicted: set[str] = set()  # identities that left memory (fresh database only)
         self.swallowed = SwallowedErrors(streaming)
         self._cur: tuple[int, str | None] = (0, None)
         self.engine.on_swallowed = self._swallowed
@@ -134,7 +136,10 @@ class Replayer:
         if st is None:
             run = self.engine.start_identity(identity, self.stores)  # type: ignore[arg-type]
             st = _IdentityState(run)
-            saved = self.store.identities.load(identity)
+            # A database that was empty when opened holds only what this run saved: an
+            # identity that never left memory has nothing there yet.
+            may_exist = not self._fresh or identity in self._evicted
+            saved = self.store.identities.load(identity) if may_exist else None
             if saved is not None:  # seen earlier (an earlier run, or it left memory): continue it
                 st.last_pos, st.last_time, state = saved
                 if state is not None:
@@ -259,6 +264,8 @@ class Replayer:
         gone = [identity for identity, _st in order]
         for identity in gone:
             del self.states[identity]
+        if self._fresh:
+            self._evicted.update(gone)
         seqs = self.store.forget(gone)
         if self.history is not None:
             self.history.forget(seqs)

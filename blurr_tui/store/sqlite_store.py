@@ -337,6 +337,41 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin, SwallowedMixin)
                 self.conn.execute(g.insert, params)
         return seq
 
+    def save_many(self, items: Iterable[tuple[Key, dict]]) -> None:
+        """:meth:`save` of many records, one ``executemany`` per table (first-save order kept)."""
+        batch: dict[str, tuple[list[list[object]], list[dict]]] = {}
+        with self._lock:
+            for key, record in items:
+                g = self._groups.get(key.group) or self._open_group(key.group)
+                values, extra = g.codec.encode(record, key.identity)
+                seq = self.reserve(key)
+                ts = key.timestamp
+                instant = instant_text(ts) if ts is not None else None
+                params = [str(key), seq, key.identity, *values, g.layout.store]
+                if g.layout.has_instant:
+                    params.append(instant)
+                params += [lookup_text(key.identity, key.dimensions, instant), extra]
+                rows = batch.get(key.group)
+                if rows is None:
+                    rows = batch[key.group] = ([], [])
+                rows[0].append(params)
+                rows[1].append(record)
+            for group, (params_list, records) in batch.items():
+                g = self._groups[group]
+                try:
+                    self.conn.executemany(g.insert, params_list)
+                except _BIND_ERRORS:
+                    for params, record in zip(params_list, records, strict=True):
+                        self._insert_one(g, params, record)
+
+    def _insert_one(self, g: _Group, params: list[object], record: dict) -> None:
+        try:
+            self.conn.execute(g.insert, params)
+        except _BIND_ERRORS:
+            params = [safe_value(p) for p in params]
+            params[-1] = dumps_tagged(list(record.items()), "s")
+            self.conn.execute(g.insert, params)
+
     def latest_block(self, identity: str, group: str) -> tuple[Key, dict] | None:
         g = self._groups.get(group)
         if g is None:
