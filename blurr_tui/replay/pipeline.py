@@ -20,8 +20,7 @@ from ..engine.runtime import IdentityRun, StreamingEngine
 from ..engine.spec import StreamingSpec, WindowSpec
 from ..engine.trace import EventTrace
 from ..engine.window import AnchorRow, WindowTransform
-from ..store.identities import encode_state
-from ..store.schema import safe_text
+from ..store.identities import encode_state, identity_text
 from ..store.sqlite_store import SqliteStore
 from .identity_state import capture, restore
 from .live_store import LiveStore
@@ -195,7 +194,7 @@ class Replayer:
         h.event(pos, step.line.line_no, step.line.offset, step.identity, step.time, "ok")
         if st.run.events % STATE_EVERY == 0:
             self._state_versions.append(
-                (safe_text(st.run.identity), pos, encode_state(capture(st.run)))
+                (identity_text(st.run.identity), pos, encode_state(capture(st.run)))
             )
 
     def _bad(self, step: Step, reason: str) -> Step:

@@ -91,7 +91,7 @@ class History:
         after: int | None = None,
         limit: int = 1,
     ) -> list[EventRow]:
-        ident = safe_text(identity)
+        ident = safe_text(identity) if isinstance(identity, str) else identity
         if before is not None:
             sql = f"SELECT {_EV_COLS} FROM {EVENTS} WHERE identity = ? AND pos < ? ORDER BY pos DESC LIMIT ?"
             args: tuple = (ident, before, limit)

@@ -19,6 +19,20 @@ from .schema import safe_text
 from .tagged import dumps_exact, loads_exact, tag
 
 CURRENT = "_identities"
+_TAGGED = "\x00"  # an identity that is not a string is kept as this prefix + exact JSON
+
+
+def identity_text(identity: object) -> str:
+    """The ``identity`` column's text: the string itself, or an exact encoding of another value."""
+    if type(identity) is str:
+        return safe_text(identity)
+    return _TAGGED + dumps_exact(identity)
+
+
+def identity_from_text(text: str) -> Any:
+    return loads_exact(text[1:]) if text.startswith(_TAGGED) else text
+
+
 VERSIONS = "_identity_states"
 
 
@@ -42,7 +56,7 @@ class IdentityStates:
         with self._lock:
             row = self.conn.execute(
                 f"SELECT pos, last_time, state FROM {CURRENT} WHERE identity = ?",
-                (safe_text(identity),),
+                (identity_text(identity),),
             ).fetchone()
         if row is None:
             return None
@@ -53,7 +67,8 @@ class IdentityStates:
     def save(self, rows: list[tuple[str, int, datetime | None, dict[str, Any]]]) -> None:
         """Upsert (identity, pos, last time, state) rows; with history, keep each version."""
         enc = [
-            (safe_text(i), p, t.isoformat() if t else None, encode_state(s)) for i, p, t, s in rows
+            (identity_text(i), p, t.isoformat() if t else None, encode_state(s))
+            for i, p, t, s in rows
         ]
         with self._lock:
             self.conn.executemany(
@@ -75,18 +90,18 @@ class IdentityStates:
             row = self.conn.execute(
                 f"SELECT pos, state FROM {VERSIONS} WHERE identity = ? AND pos < ? "
                 "ORDER BY pos DESC LIMIT 1",
-                (safe_text(identity), before),
+                (identity_text(identity), before),
             ).fetchone()
         return None if row is None else (row[0], cast("dict[str, Any]", loads_exact(row[1])))
 
-    def identities(self, after_pos: int = 0) -> Iterator[str]:
+    def identities(self, after_pos: int = 0) -> Iterator[Any]:
         """Identities whose last event is after ``after_pos``, in first-seen order."""
         with self._lock:
             rows = self.conn.execute(
                 f"SELECT identity FROM {CURRENT} WHERE pos > ? ORDER BY rowid", (after_pos,)
             ).fetchall()
         for (identity,) in rows:
-            yield identity
+            yield identity_from_text(identity)
 
     def count(self) -> int:
         with self._lock:
