@@ -177,6 +177,8 @@ class HistoryModal(ModalScreen[int | None]):
             text.append(f"  {ch.old!r} → ", "")
             text.append(repr(ch.new), "cyan")
             options.add_option(Option(text, id=str(ch.position)))
+        if self.changes:
+            options.highlighted = 0
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
