@@ -29,7 +29,7 @@ from .engine.window import WindowTransform
 from .parallel import WorkerFailed, default_jobs, owner
 from .replay.jsonline import checked_event, loads_event
 from .replay.reader import is_gzip
-from .replay.swallowed import SwallowedErrors
+from .replay.swallowed import SwallowedErrors, listener
 
 
 @dataclass
@@ -41,6 +41,7 @@ class TransformResult:
     events_bad: int = 0
     # where each bad-line message of stderr_lines comes from: (file index, line, record)
     bad_at: list[tuple[int, int, int]] = field(default_factory=list)
+    swallowed: SwallowedErrors | None = None  # a parallel part's swallowed exceptions
 
 
 @dataclass(slots=True)
@@ -209,13 +210,7 @@ def transform(
     groups = read_groups(engine, paths, result, processor)
     swallowed = SwallowedErrors(streaming, keep_rows=False)
     current: list = [None, [], None]  # identity, its sorted events, its run
-
-    def note(where: str, what: str, exc: BaseException) -> None:
-        identity, events, run = current
-        line = events[run.events - 1][2] if run is not None and run.events else 0
-        swallowed.add(line, identity, where, what, exc)
-
-    engine.on_swallowed = note
+    engine.on_swallowed = listener(swallowed, current)
     per_identity = _identity_rows(engine, window, groups, current)
     rows_out = [row for _first, rows in per_identity for row in rows]
     result.stderr_lines.extend(swallowed.report())  # Blurr is silent about them

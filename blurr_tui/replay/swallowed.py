@@ -7,7 +7,9 @@ the count per field, the first line and the exception.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..engine.spec import StreamingSpec
 
@@ -59,6 +61,24 @@ class SwallowedErrors:
             self.summary[(agg, field)] = FieldErrors(agg, field, 1, line, identity, expr, text)
         else:
             s.count += 1
+            if line < s.first_line:  # the earliest line, whatever order identities ran in
+                s.first_line, s.first_identity, s.exception = line, identity, text
+
+    def merge(self, other: SwallowedErrors) -> None:
+        """Add another part's counts (parallel ``transform``)."""
+        self.total += other.total
+        for key, o in other.summary.items():
+            s = self.summary.get(key)
+            if s is None:
+                self.summary[key] = o
+                continue
+            s.count += o.count
+            if o.first_line < s.first_line:
+                s.first_line, s.first_identity, s.exception = (
+                    o.first_line,
+                    o.first_identity,
+                    o.exception,
+                )
 
     def drain(self) -> list[tuple[int, str | None, str, str, str, str]]:
         rows, self.rows = self.rows, []
@@ -73,7 +93,8 @@ class SwallowedErrors:
             f"{self.total:,} expression error(s) swallowed as Blurr does (the field was not "
             f"updated), in {n} field(s):"
         ]
-        for s in sorted(self.summary.values(), key=lambda s: -s.count)[:limit]:
+        order = sorted(self.summary.values(), key=lambda s: (-s.count, s.aggregate, s.field))
+        for s in order[:limit]:
             name = f"{s.aggregate}.{s.field}" if s.field else s.aggregate
             out.append(
                 f"  {name}: {s.count:,} time(s), first at line {s.first_line}: {s.exception}"
@@ -84,3 +105,18 @@ class SwallowedErrors:
         if table_hint:
             out.append(f"  every one is in {table_hint}")
         return out
+
+
+def listener(errors: SwallowedErrors, current: list) -> Callable[[str, str, BaseException], None]:
+    """``engine.on_swallowed`` for ``transform``: ``current`` is [identity, its events sorted
+    (time, record, line), its IdentityRun], set as each identity starts."""
+
+    def note(where: str, what: str, exc: BaseException) -> None:
+        identity, events, run = current
+        line = events[run.events - 1][2] if run is not None and run.events else 0
+        errors.add(line, identity, where, what, exc)
+
+    return note
+
+
+__all__ = ["Any", "FieldErrors", "SwallowedErrors", "listener"]
