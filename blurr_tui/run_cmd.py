@@ -50,7 +50,6 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--output", metavar="DIR", help="where the Parquet datasets go")
     g.add_argument("--state", metavar="DIR", help="write each identity's state here")
     g.add_argument("--from-state", metavar="DIR", help="continue the state of an earlier run")
-    g.add_argument("--overwrite", action="store_true", help="replace --output/--state")
     r.set_defaults(func=cmd_run)
 
 

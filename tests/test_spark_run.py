@@ -98,7 +98,7 @@ def test_run_tables_equal_the_sqlite_store(spark, tmp_path_factory, tmp_path, na
         cols, rows = _sqlite(db, "window_rows")
         pcols, prows = _parquet(spark, out / "window_rows")
         assert {c.lower() for c, _t in pcols} == {c.lower() for c, _t in cols}
-        assert _by(prows, "identity", "row") == _by(rows, "identity", "row")
+        assert _by(prows, "_identity", "_row") == _by(rows, "_identity", "_row")
         assert len(rows) > 0
 
 
@@ -139,7 +139,7 @@ def test_state_continuation_equals_one_run(spark, tmp_path_factory, tmp_path, na
         cols, got = _parquet(spark, two / ds)
         want_cols, want = _parquet(spark, full / ds)
         assert cols == want_cols, ds
-        keys = [k for k in ("_lookup", "identity", "row", "aggregate") if k in dict(cols)]
+        keys = [k for k in ("_lookup", "_identity", "_row", "aggregate") if k in dict(cols)]
         assert _by(got, *keys, drop=("_seq",)) == _by(want, *keys, drop=("_seq",)), ds
     cols, states = _parquet(spark, st2 / "identities")
     want_cols, want = _parquet(spark, st_full / "identities")

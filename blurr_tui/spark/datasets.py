@@ -34,8 +34,8 @@ from ..store.tagged import tag
 
 FIXED_TABLES = ("run_meta", "bad_events", "aggregates")  # the store creates these first
 Columns = tuple[tuple[str, str], ...]  # (name, SQLite type)
-WINDOW_FIXED: Columns = (("identity", "TEXT"), ("row", "INTEGER"), ("_row_json", "TEXT"))
-WINDOW_FIXED += (("_row_exact", "TEXT"),)
+WINDOW_FIXED: Columns = (("_identity", "TEXT"), ("_row", "INTEGER"), ("_anchor_key", "TEXT"))
+WINDOW_FIXED += (("_anchor_time", "TEXT"), ("_row_json", "TEXT"), ("_row_exact", "TEXT"))
 BAD_COLUMNS: Columns = (("id", "INTEGER"), ("file", "TEXT"), ("line", "INTEGER"))
 BAD_COLUMNS += (("raw", "TEXT"), ("reason", "TEXT"))
 AGGREGATES_COLUMNS: Columns = (("aggregate", "TEXT"), ("table_name", "TEXT"), ("kind", "TEXT"))
@@ -135,25 +135,34 @@ def value_kind(v: Any) -> int:
 _KIND_TYPES = {0: "TEXT", 1: "INTEGER", 2: "REAL", 3: "TEXT"}
 
 
-def window_columns(seen: list[tuple[str, tuple, int]]) -> list[tuple[str, str]]:
-    """The flattened-key columns of ``window_rows`` from ``(key, first order, widest kind)``:
-    in first-seen order; a key equal (ignoring case) to a fixed column or to an earlier key
-    stays in ``_row_json`` only, as in the store."""
-    taken = {name for name, _ in WINDOW_FIXED}
+def window_columns(seen: list[tuple[str, tuple, int]]) -> list[tuple[str, str, str]]:
+    """``(key, column, type)`` of ``window_rows``' flattened-key columns from ``(key, first
+    order, widest kind)``: in first-seen order, a key only once a value is not null, named as
+    the store names them (dots → underscores, ``_2``… when taken, ignoring case)."""
+    taken = {name.lower() for name, _ in WINDOW_FIXED}
     out = []
     for key, _order, kind in sorted(seen, key=lambda s: s[1]):
-        if key.lower() in taken:
+        if kind == 0:
             continue
-        taken.add(key.lower())
-        out.append((key, _KIND_TYPES[kind]))
+        base = col = key.replace(".", "_")
+        n = 2
+        while col.lower() in taken:
+            col = f"{base}_{n}"
+            n += 1
+        taken.add(col.lower())
+        out.append((key, col, _KIND_TYPES[kind]))
     return out
 
 
-def window_row(identity: Any, n: int, row: dict, columns: list[tuple[str, str]]) -> list:
+def window_row(
+    identity: Any, n: int, row: dict, anchor: str | None, columns: list[tuple[str, str, str]]
+) -> list:
     text = json_text(row)
     exact = text == safe_text(text) and is_plain_json(row)
-    cells = [typed("TEXT", identity), n, safe_text(text), None if exact else json.dumps(tag(row))]
-    cells += [typed(t, window_cell(row.get(k))) for k, t in columns]
+    when = anchor.rsplit("/", 1)[1] or None if anchor else None
+    cells = [typed("TEXT", identity), n, typed("TEXT", anchor), when, safe_text(text)]
+    cells.append(None if exact else json.dumps(tag(row)))
+    cells += [typed(t, window_cell(row.get(k))) for k, _c, t in columns]
     return cells
 
 

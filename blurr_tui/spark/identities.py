@@ -235,8 +235,9 @@ def _outputs(
     for n, key, record in numbered:
         yield n, RECORD, (key, record)
     if wt is not None:
-        for n, wrow in enumerate(wt.run(identity, stores)):  # type: ignore[arg-type]
-            yield n, WINDOW, (identity, n, wrow)
+        explained = wt.run_explained(identity, stores, explain=False)  # type: ignore[arg-type]
+        for n, a in enumerate(explained):
+            yield n, WINDOW, (identity, n, a.row, a.anchor_key)
 
 
 def _unchanged(

@@ -109,9 +109,10 @@ def spark_run(
                 seen[k] = (min(order, old_order), max(kind, old_kind))
         columns = D.window_columns([(k, o, kind) for k, (o, kind) in seen.items()])
         windows = rows.filter(lambda r: r[0] == WINDOW).map(
-            lambda r: D.window_row(r[1][0], r[1][1], r[1][2], columns)
+            lambda r: D.window_row(r[1][0], r[1][1], r[1][2], r[1][3], columns)
         )
-        write(windows, D.WINDOW_FIXED + tuple(columns), output + "/window_rows")
+        window_cols = D.WINDOW_FIXED + tuple((c, t) for _k, c, t in columns)
+        write(windows, window_cols, output + "/window_rows")
         result.window_rows = sum(c.get(WINDOW, 0) for c in counts)
         bad_offsets = _offsets(counts, lambda name: name == BAD)
         write(
