@@ -38,13 +38,13 @@ def test_appended_lines_become_events_and_the_total_grows(tmp_path: Path) -> Non
         c.goto_now(4)
         assert c.snapshot().state == AT_END and c.snapshot().total == 4
         c.follow_now()
-        assert c.snapshot().following == "following the log: 0 new line(s)"
+        assert c.snapshot().following == "following the log"
         with log.open("a") as fh:
             fh.write("".join(LINES[4:6]))
             fh.write(LINES[6][:20])  # a line still being written: not an event yet
         until(lambda: c.snapshot().state == PAUSED, c)
         until(lambda: c.snapshot().total == 6, c)
-        assert c.snapshot().following == "following the log: 2 new line(s)"
+        assert c.snapshot().following == "following the log: 2 new lines"
         c.step_now(1)
         s = c.snapshot()
         assert s.position == 5 and s.step is not None and s.step.line.line_no == 5
@@ -108,7 +108,7 @@ def test_the_app_tails_the_log_and_plays_new_lines(tmp_path: Path) -> None:
                 fh.write("".join(LINES[3:5]))
             # it was playing when it reached the end: the new lines play on
             await wait(lambda: app.controller.snapshot().position == 5)
-            assert "5 / 5" in transport() and "following the log: 2 new line(s)" in transport()
+            assert "5 / 5" in transport() and "following the log: 2 new lines" in transport()
             assert "line 5" in "\n".join(app.screen.query_one("#event", EventView).plain_lines)
             await wait(lambda: app.controller.snapshot().state == AT_END)
             await pilot.press("space")  # at the end: new lines now wait for n / space

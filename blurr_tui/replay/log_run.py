@@ -141,7 +141,8 @@ class LogRun:
             return None
         if self.tail.problem is not None:
             return self.tail.problem
-        return f"following the log: {self.tail.received:,} new line(s)"
+        n = self.tail.received
+        return "following the log" + (f": {n:,} new line{'' if n == 1 else 's'}" if n else "")
 
     def reordered(self) -> LogRun:
         """A new run in time order, advanced (untraced) to just before the line that went
@@ -174,6 +175,8 @@ class LogRun:
             self.replayer.finish()
             if self.window_spec is not None and self.last is not None:
                 self.compute_window(self.last.identity)
+            if self.tail is None and self.can_follow:  # watch the end from now on
+                self.tail = LogTail(self.log_path, *self._read_to)
             if self.on_end is not None:
                 self.on_end()
 
