@@ -4,6 +4,7 @@ events, the total grows, and a truncated or rotated log is noticed and said."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -73,6 +74,22 @@ def test_a_truncated_log_is_noticed_and_said(tmp_path: Path) -> None:
         until(lambda: "stopped following it" in (c.snapshot().following or ""), c)
         assert str(log) in (c.snapshot().following or "")
         assert c.snapshot().state == AT_END and c.snapshot().position == 4
+    finally:
+        c.close()
+
+
+def test_a_rotated_log_is_noticed_and_said(tmp_path: Path) -> None:
+    log = tmp_path / "r.log"
+    log.write_text("".join(LINES[:4]))
+    c = ReplayController(load_streaming_file(SPEC), log)
+    try:
+        c.goto_now(4)
+        c.follow_now()
+        time.sleep(0.3)
+        os.replace(log, tmp_path / "r.log.1")
+        log.write_text("".join(LINES))  # a new, longer file under the same name
+        until(lambda: "rotated" in (c.snapshot().following or ""), c)
+        assert c.snapshot().position == 4  # nothing of the new file was applied silently
     finally:
         c.close()
 
