@@ -9,6 +9,7 @@ aborts, as in Blurr; diagnostics go to stderr.
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import json
 import traceback
@@ -17,13 +18,13 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from .engine.errors import EngineAbort, EventRejected
+from .engine.fields import encode_extra
 from .engine.loader import SpecError, load_streaming_file, load_window_file
 from .engine.runtime import StreamingEngine
 from .engine.spec import StreamingSpec, WindowSpec
 from .engine.store import MemoryStore, RecordStore
 from .engine.window import WindowTransform
 from .replay.jsonline import loads_line
-from .replay.reader import is_gzip
 
 
 @dataclass
@@ -47,9 +48,10 @@ def _describe_line(raw: bytes) -> str:
 
 
 def open_log(path: str) -> BinaryIO:
-    """A log as binary lines; ``.gz`` (by its magic bytes) and ``.bz2`` are decompressed, as
-    Blurr's smart_open does."""
-    if is_gzip(path):
+    """A log as binary lines; ``.gz`` and ``.bz2`` are decompressed, chosen by the file's
+    extension as Blurr's smart_open does (R-13: gzip content in a file not named ``.gz`` is
+    read as it is; a plain file named ``.gz`` cannot be read)."""
+    if path.endswith(".gz"):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     if path.endswith(".bz2"):
         return bz2.open(path, "rb")  # type: ignore[return-value]
@@ -83,33 +85,46 @@ def read_groups(
     engine: StreamingEngine, paths: list[str], result: TransformResult, processor: str = "simple"
 ) -> dict[str, _Group]:
     groups: dict[str, _Group] = {}
-    seq = 0
     ipfix = processor == "ipfix"
     for path in paths:
-        with open_log(path) as fh:
-            for line_no, raw in enumerate(fh, 1):
-                result.events_read += 1
-                try:
-                    value = loads_line(raw)
-                    values = ipfix_records(value) if ipfix else (value,)
-                except Exception as exc:  # bad JSON, or an ipfix line of the wrong shape
-                    _bad(result, path, line_no, raw, _why(exc, raw))
-                    continue
-                for one in values:
-                    try:
-                        identity, time, record = engine.read(one)
-                    except EventRejected as exc:
-                        _bad(result, path, line_no, raw, exc.args[0])
-                        continue
-                    except EngineAbort as exc:
-                        exc.line = line_no
-                        raise
-                    group = groups.get(identity)
-                    if group is None:
-                        group = groups[identity] = _Group(identity)
-                    group.events.append((time, seq, record, line_no))
-                    seq += 1
+        try:
+            _read_file(engine, path, result, groups, ipfix)
+        except (OSError, EOFError) as exc:  # a plain file named .gz, a truncated archive
+            raise SpecError(f"{path}: cannot be read as its extension says: {exc}") from None
     return groups
+
+
+def _read_file(
+    engine: StreamingEngine,
+    path: str,
+    result: TransformResult,
+    groups: dict[str, _Group],
+    ipfix: bool,
+) -> None:
+    seq = sum(len(g.events) for g in groups.values())
+    with open_log(path) as fh:
+        for line_no, raw in enumerate(fh, 1):
+            result.events_read += 1
+            try:
+                value = loads_line(raw)
+                values = ipfix_records(value) if ipfix else (value,)
+            except Exception as exc:  # bad JSON, or an ipfix line of the wrong shape
+                _bad(result, path, line_no, raw, _why(exc, raw))
+                continue
+            for one in values:
+                try:
+                    identity, time, record = engine.read(one)
+                except EventRejected as exc:
+                    _bad(result, path, line_no, raw, exc.args[0])
+                    continue
+                except EngineAbort as exc:
+                    exc.line = line_no
+                    raise
+                group = groups.get(identity)
+                if group is None:
+                    group = groups[identity] = _Group(identity)
+                group.events.append((time, seq, record, line_no))
+                seq += 1
 
 
 def _why(exc: Exception, raw: bytes) -> str:
@@ -173,7 +188,7 @@ def transform(
     # Blurr prints only after every identity ran; a value json cannot encode stops the
     # printing there, with the earlier lines already out (B-25).
     out: list[str] = []
-    dumps = json.dumps
+    dumps = functools.partial(json.dumps, default=encode_extra)
     for row in rows_out:
         try:
             out.append(dumps(row))

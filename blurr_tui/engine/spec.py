@@ -9,28 +9,11 @@ mistakes to the user) is a separate concern: see :mod:`blurr_tui.engine.validati
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import CodeType
 
+from .typenames import STREAMING, WINDOW, AggregateKind, FieldType
 
-class AggregateKind(StrEnum):
-    IDENTITY = "identity"
-    BLOCK = "block"
-    ACTIVITY = "activity"
-    VARIABLE = "variable"
-    WINDOW = "window"
-    LABEL = "label"
-
-
-class FieldType(StrEnum):
-    INTEGER = "integer"
-    FLOAT = "float"
-    STRING = "string"
-    BOOLEAN = "boolean"
-    DATETIME = "datetime"
-    MAP = "map"
-    LIST = "list"
-    SET = "set"
+__all__ = ["AggregateKind", "FieldType"]  # re-exported: they describe a loaded spec too
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +98,7 @@ class StreamingSpec:
     aggregates: tuple[AggregateSpec, ...]
     path: str = "<string>"
     text: str = ""
-    type_name: str = "blurr:transform:streaming"
+    type_name: str = STREAMING
     # Set when Blurr would fail every record of this spec (its Type is not a streaming
     # transform): ``transform`` mirrors that, ``run`` and ``replay`` refuse the spec.
     reject_reason: str | None = None
@@ -146,5 +129,5 @@ class WindowSpec:
     aggregates: tuple[AggregateSpec, ...]
     path: str = "<string>"
     text: str = ""
-    type_name: str = "blurr:transform:window"
+    type_name: str = WINDOW
     extra: dict = field(default_factory=dict, compare=False, hash=False)

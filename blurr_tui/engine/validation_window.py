@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from blurr_tui.engine.exprnames import TIME_AGGREGATES, Scope, aggregate_table, lower
+from blurr_tui.engine.exprnames import Scope, aggregate_table, lower
+from blurr_tui.engine.typenames import STREAMING, TIME_AGGREGATES, WINDOW_TYPES
 from blurr_tui.engine.yamlpos import PosDict
-
-STREAMING = "blurr:transform:streaming"
 
 
 class WindowChecks:
@@ -75,7 +74,7 @@ class WindowChecks:
         self.required(agg, fqn, "WindowType", "WindowValue", "Source")
         self.number(agg, "WindowValue", fqn, None)
         wtype = agg.get("WindowType")
-        if wtype and lower(wtype) not in ("day", "hour", "count"):
+        if wtype and lower(wtype) not in WINDOW_TYPES:
             self.add(agg, "WindowType", fqn, "enum", values="day | hour | count")
         value = agg.get("WindowValue", 1)
         if lower(wtype) == "count" and not isinstance(value, bool) and str(value) in ("0", "-0"):

@@ -23,6 +23,8 @@ def loads_line(raw: bytes) -> Any:
         value, end = _scan_once(text, 0)
     except (UnicodeDecodeError, StopIteration, ValueError):
         return _loads(raw)
-    if end != len(text) and not text[end:].isspace():
-        return _loads(raw)  # raises "Extra data" like json.loads
+    if end != len(text) and text[end:].strip(" \t\n\r"):
+        # JSON's whitespace only: \x0c, NBSP, U+2028... after the value are "Extra data",
+        # as json.loads says, though str.isspace() accepts them.
+        return _loads(raw)
     return value

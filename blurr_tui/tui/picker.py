@@ -16,6 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Footer, Label, Select, Static
 
+from ..engine.typenames import STREAMING, WINDOW
+
 LOG_SUFFIXES = (".log", ".jsonl", ".json", ".ndjson", ".gz")
 
 
@@ -33,7 +35,7 @@ def spec_kind(path: Path) -> str | None:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     kind = str(doc.get("Type", "")).lower() if isinstance(doc, dict) else ""
-    return {"blurr:transform:streaming": "streaming", "blurr:transform:window": "window"}.get(kind)
+    return {STREAMING: "streaming", WINDOW: "window"}.get(kind)
 
 
 def candidates(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
