@@ -1,4 +1,4 @@
-"""Command line: ``blurr-tui [replay|run|transform|validate|derive|demo] ...``.
+"""Command line: ``blurr-tui [replay|run|transform|validate|derive|demo|diff|test] ...``.
 
 Headless commands import no Textual; the app is imported only when it is opened.
 """
@@ -57,8 +57,12 @@ def split_log_args(args: list[str]) -> list[str]:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .engine.validation import main_validate
+    from .spectest_format import is_test_file, main_validate_tests
 
-    return main_validate(args.files)
+    tests = [f for f in args.files if is_test_file(f)]
+    specs = [f for f in args.files if not is_test_file(f)]
+    status = main_validate(specs, sys.stdout, sys.stderr) if specs else 0
+    return max(status, main_validate_tests(tests) if tests else 0)
 
 
 def _pick_and_replay() -> int:
@@ -113,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_replay_parser(sub)
     add_demo_parser(sub)
     add_derive_parser(sub)
+
+    from .specdiff import add_diff_parser
+    from .spectest import add_test_parser
+
+    add_diff_parser(sub)
+    add_test_parser(sub)
 
     v = sub.add_parser("validate", help="check BTS files and report every error with its line")
     v.add_argument("files", nargs="+", metavar="FILE")

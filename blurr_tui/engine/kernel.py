@@ -47,8 +47,8 @@ def needs_local_context(texts: Iterable[str]) -> bool:
     for text in texts:
         try:
             tree = ast.parse(text.strip(), mode="eval")
-        except SyntaxError:
-            continue
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue  # it does not compile either: Blurr treats it as absent
         for node in ast.walk(tree):
             if isinstance(node, ast.NamedExpr):
                 return True

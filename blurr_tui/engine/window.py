@@ -188,7 +188,14 @@ class WindowTransform:
         where = f"{self.spec.name}.anchor.Condition"
         cond = self.spec.anchor.condition if self.spec.anchor is not None else None
         if cond is None or cond.code is None:
-            raise EngineAbort("the Anchor has no valid Condition (Blurr crashes)", where=where)
+            text = " ".join(cond.text.split()) if cond is not None else ""
+            text = text if len(text) <= 60 else text[:59] + "…"
+            why = f" (`{text}`: {cond.syntax_error})" if cond is not None else ""
+            raise EngineAbort(
+                f"the Anchor has no valid Condition{why}: Blurr 0.4.1 crashes on it once a "
+                "block is checked",
+                where=f"{self.spec.name}.anchor",
+            )
         try:
             return bool(eval(cond.code, ns, loc))
         except ABORTING as exc:

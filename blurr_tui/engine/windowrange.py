@@ -79,7 +79,13 @@ def select_blocks(
             items = items[count:] if count < 0 else items[:count]
     except EngineAbort:
         raise
-    except (TypeError, ValueError, OverflowError) as exc:
+    except OverflowError:
+        raise EngineAbort(
+            f"WindowValue {value} ({agg.window_type}s) from {start.isoformat()} goes past "
+            "Python's dates (years 1 to 9999; Blurr crashes)",
+            where=agg.fqn,
+        ) from None
+    except (TypeError, ValueError) as exc:
         raise _abort(
             agg,
             f"WindowType {agg.window_type!r} / WindowValue {value!r}: {type(exc).__name__}: {exc}",
