@@ -31,7 +31,7 @@ class SpecError(Exception):
     """The spec cannot be run at all; the message says what and where."""
 
 
-def compile_expression(raw: Any, line: int | None = None) -> Expression | None:
+def compile_expression(raw: Any) -> Expression | None:
     """Blurr's rule: a falsy YAML value is absent; a syntax error is absent at runtime."""
     if not raw:
         return None
@@ -39,11 +39,11 @@ def compile_expression(raw: Any, line: int | None = None) -> Expression | None:
     try:
         code = compile(text, "<string>", "eval")
     except (SyntaxError, ValueError) as exc:
-        return Expression(text=text, code=None, line=line, syntax_error=str(exc))
+        return Expression(text=text, code=None, syntax_error=str(exc))
     except (RecursionError, MemoryError):  # Blurr's compile fails too: the expression is absent
         why = "the expression is nested too deeply for Python to compile"
-        return Expression(text=text, code=None, line=line, syntax_error=why)
-    return Expression(text=text, code=code, line=line)
+        return Expression(text=text, code=None, syntax_error=why)
+    return Expression(text=text, code=code)
 
 
 def _lower(value: Any) -> str:

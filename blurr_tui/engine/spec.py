@@ -8,7 +8,7 @@ mistakes to the user) is a separate concern: see :mod:`blurr_tui.engine.validati
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import CodeType
 
 from .typenames import STREAMING, WINDOW, AggregateKind, FieldType
@@ -26,12 +26,7 @@ class Expression:
 
     text: str
     code: CodeType | None
-    line: int | None = None
-    syntax_error: str | None = None
-
-    @property
-    def present(self) -> bool:
-        return self.code is not None
+    syntax_error: str | None = None  # why ``code`` is None, for messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +37,6 @@ class FieldSpec:
     value: Expression | None
     when: Expression | None
     fqn: str
-    line: int | None = None
-    internal: bool = False  # _identity, _start_time, _end_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +49,6 @@ class AggregateSpec:
     when: Expression | None = None
     store: str | None = None
     fqn: str = ""
-    line: int | None = None
     # Activity
     inactive_seconds: int = 0
     # Window aggregates
@@ -130,4 +122,3 @@ class WindowSpec:
     path: str = "<string>"
     text: str = ""
     type_name: str = WINDOW
-    extra: dict = field(default_factory=dict, compare=False, hash=False)

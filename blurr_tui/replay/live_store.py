@@ -57,10 +57,6 @@ class LiveStore:
         return self.base.records(identity)
 
     # -- write-behind ------------------------------------------------------------------------
-    @property
-    def pending_count(self) -> int:
-        return len(self._pending)
-
     def flush(self) -> None:
         if not self._pending:
             return
