@@ -126,12 +126,17 @@ class WindowTransform:
         block_run = stream_runs[self.block_spec.name]
         # Blurr restores every streaming aggregate from the streaming BTS's first store only,
         # whatever store each aggregate uses.
-        first = stores.get(self.streaming.output_store or "")
-        all_records = list(first.records(identity)) if first is not None else []
+        # (A store may serve several store names, as the app's one database does: only the
+        # records of aggregates kept in the first store count.)
+        first_name = self.streaming.output_store or ""
+        first = stores.get(first_name)
+        all_records = [
+            (k, r)
+            for k, r in (first.records(identity) if first is not None else ())
+            if k.group in stream_runs and stream_runs[k.group].spec.store == first_name
+        ]
         for key, rec in all_records:
-            run = stream_runs.get(key.group)
-            if run is not None:
-                run.restore(rec)
+            stream_runs[key.group].restore(rec)
         blocks = [(k, r) for k, r in all_records if k.group == self.block_spec.name]
         ns: dict[str, Any] = dict(self.base_ns)
         loc: dict[str, Any] = {}  # Blurr's local context: `source` lives here
