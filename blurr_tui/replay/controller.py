@@ -135,7 +135,7 @@ class ReplayController:
     @property
     def reader(self) -> SqliteStore:
         """The read connection (``records.reader``), for the app's row sources."""
-        return self.records._reader
+        return self.records.reader
 
     @property
     def store(self) -> SqliteStore:
