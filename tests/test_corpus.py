@@ -11,27 +11,17 @@ version is installed: ``pyproject.toml`` pins that version.
 
 from __future__ import annotations
 
-import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from difftest import CORPUS, REPO, SHARED, case_inputs, rows_of, run_ours
+from difftest import CORPUS, REPO, SHARED, case_inputs, rows_of, run_ours, unmet_requirement
 
 CASES = sorted(d.name for d in CORPUS.iterdir() if (d / "streaming.yml").exists())
 
 
-def _unmet_requirement(case_dir: Path) -> str | None:
-    req = case_dir / "requires.txt"
-    if not req.exists():
-        return None
-    for line in req.read_text(encoding="utf-8").split():
-        name, _, wanted = line.partition("==")
-        have = importlib.metadata.version(name)
-        if have != wanted:
-            return f"results depend on {name}: the goldens need {wanted}, this venv has {have}"
-    return None
+_unmet_requirement = unmet_requirement
 
 
 def _expected(case_dir: Path) -> tuple[list[str], int]:

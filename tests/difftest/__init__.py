@@ -97,13 +97,31 @@ def run_reference(
     return result
 
 
-def run_ours(streaming: str, window: str | None, logs: list[str]):
-    """Run our engine through the public API (imported lazily so collection never fails)."""
+def run_ours(streaming: str, window: str | None, logs: list[str], jobs: int | None = None):
+    """Run our engine through the public API (imported lazily so collection never fails);
+    ``jobs=2`` forces the multi-worker path even on a small log."""
     from blurr_tui.transform import run_transform
 
-    return run_transform(streaming, window, list(logs))
+    return run_transform(streaming, window, list(logs), jobs=jobs)
 
 
 def rows_of(lines) -> list[str]:
     """Normalise a list of output lines: drop trailing newlines."""
     return [line.rstrip("\n") for line in lines]
+
+
+def unmet_requirement(case_dir: Path) -> str | None:
+    """Why this corpus case's goldens cannot hold in this venv, or None. A case whose results
+    depend on a package version (R-17) names it in ``requires.txt`` (``package==version``,
+    what the reference ran with; ``pyproject.toml`` pins it)."""
+    import importlib.metadata
+
+    req = case_dir / "requires.txt"
+    if not req.exists():
+        return None
+    for line in req.read_text(encoding="utf-8").split():
+        name, _, wanted = line.partition("==")
+        have = importlib.metadata.version(name)
+        if have != wanted:
+            return f"results depend on {name}: the goldens need {wanted}, this venv has {have}"
+    return None
