@@ -16,7 +16,6 @@ order: aborts first, then bad lines, then per identity its rows/records, windows
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,7 +28,13 @@ from ..engine.record import Record
 from ..engine.runtime import StreamingEngine
 from ..engine.spec import StreamingSpec, WindowSpec
 from ..engine.window import WindowTransform
-from ..transform import apply_identity, read_line, transform_rows, window_for_identity
+from ..transform import (
+    apply_identity,
+    dumps_row,
+    read_line,
+    transform_rows,
+    window_for_identity,
+)
 from .state import IdentityState, OrderedStore, ordered_stores, start_from_state, state_of
 
 # shuffle keys: (group, time, position); a marker (bad line, read abort) sorts before events
@@ -226,7 +231,7 @@ def _outputs(
     if not full:
         for n, row in enumerate(transform_rows(identity, stores, first_store, wt)):  # type: ignore[arg-type]
             try:
-                yield n, ROW, (json.dumps(row), None)
+                yield n, ROW, (dumps_row(row), None)
             except (TypeError, ValueError) as exc:  # Blurr stops printing here (B-25)
                 yield n, ROW, (None, f"the row {str(row[0])!r} cannot be written as JSON: {exc}")
         return
