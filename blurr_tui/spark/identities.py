@@ -167,8 +167,8 @@ def run_partition(job: Job, items: Iterator[tuple[tuple, Any]], full: bool) -> I
         identity = group[2]
         events = _Events(engine, items, item, saved.last_time if saved else None)
         stores = ordered_stores([s.name for s in streaming.stores])
-        run = start_from_state(engine, identity, stores, saved)
         try:
+            run = start_from_state(engine, identity, stores, saved)
             apply_identity(run, events)
             if events.older is not None:
                 events.drain()
@@ -178,7 +178,7 @@ def run_partition(job: Job, items: Iterator[tuple[tuple, Any]], full: bool) -> I
         except EngineAbort as exc:
             events.drain()
             first = saved.position if saved else events.position
-            yield (0, 1, first), ABORT, (identity, exc.where, exc.describe())
+            yield (0, 1, first), ABORT, (exc.identity, exc.where, exc.describe())
             item = events.pending
             continue
         item = events.pending

@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..engine.errors import EngineAbort
 from ..engine.loader import SpecError, load_streaming_file, load_window_file, read_spec_file
+from ..engine.runtime import StreamingEngine
 from ..transform import abort_message
 from .identities import ABORT, BAD, MARKER, STATE_TIME, Job, partition_of, read_file, run_partition
 from .state import IdentityState
@@ -190,7 +192,7 @@ def make_job(
     streaming_path: str, window_path: str | None, processor: str = "simple", run: int = 0
 ) -> Job:
     """The specs, checked on the driver (errors before any task starts)."""
-    load_streaming_file(streaming_path)
+    StreamingEngine(load_streaming_file(streaming_path))  # an EngineAbort here stops the run
     if window_path:
         load_window_file(window_path)
     return Job(
@@ -234,6 +236,11 @@ def spark_transform(
     except SpecError as exc:
         result.exit_code = 1
         result.stderr_lines.append(f"error: {exc}")
+        return result
+    except EngineAbort as exc:
+        result.exit_code = 1
+        paths = [streaming_path, window_path]
+        result.stderr_lines.append(abort_message(None, exc.where, exc.describe(), paths))
         return result
     # The printed rows are gathered on the driver, as the local runner holds them: each
     # partition sorts its own outputs and the driver merges the sorted runs (one job; ``run
