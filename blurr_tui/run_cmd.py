@@ -41,6 +41,11 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="seconds between commits (default: 5, or 1 with --follow)",
     )
+    r.add_argument(
+        "--until",
+        metavar="COND",
+        help="stop after the first event where COND holds (as b in the app); print its trace",
+    )
     r.add_argument("--debug", action="store_true")
     r.add_argument("--runner", default="local", choices=("local", "spark"))
     from .cli import add_spark_options
@@ -82,6 +87,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     gc.set_threshold(20_000, 10, 10)
     gc.freeze()
     err = Console(stderr=True, soft_wrap=True)  # one message, one line, even in a log file
+    if args.until is not None:  # the debugger's headless face (replay/until.py)
+        from .replay.until import run_until
+
+        try:
+            return run_until(args.spec, args.log, args.db, args.until, args.window_bts)
+        except (SpecError, ValueError, OSError) as exc:
+            err.print("[red]error:[/] " + escape(str(exc)), highlight=False)
+            return 1
     try:
         reason = unrunnable_reason(load_streaming_file(args.spec))
         if reason is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -53,6 +54,11 @@ def main() -> None:
         asyncio.run(
             shoot("replay-swallowed-error", buggy, log1, None, ["n", "n"], None, lambda a: at(a, 2))
         )
+        # the debugger: a breakpoint on swallowed exceptions, c, a watch, then one step back
+        keys = ["b", *"swallowed", "enter", "c", "a", *"session_stats.games_won", "enter", "n"]
+        keys += ["p"]
+        os.environ["BLURR_TUI_STATE_DIR"] = tmp  # keep the user's watch list out of it
+        asyncio.run(shoot("replay-debugger", buggy, log1, None, keys, None, lambda a: at(a, 2)))
     boosts = ROOT / "specs/boosts-streaming.yml"
     window = ROOT / "specs/boosts-window.yml"
     log = ROOT / "sample_logs/boosts.log"
