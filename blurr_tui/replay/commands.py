@@ -78,6 +78,9 @@ class CommandWorker:
     def restart(self) -> Future:
         return self.submit(self.restart_now)
 
+    def reload(self) -> Future:
+        return self.submit(self.reload_now)
+
     def set_rate(self, rate: float | None) -> Future:
         return self.submit(lambda: self.set_rate_now(rate))
 
@@ -144,6 +147,9 @@ class CommandWorker:
         raise NotImplementedError
 
     def restart_now(self) -> None:
+        raise NotImplementedError
+
+    def reload_now(self) -> None:
         raise NotImplementedError
 
     def set_rate_now(self, rate: float | None) -> None:

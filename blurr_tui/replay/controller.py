@@ -15,7 +15,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..engine.spec import StreamingSpec, WindowSpec
@@ -26,6 +26,7 @@ from .pipeline import OutOfOrder, Replayer, Step
 from .reader import LogLine, read_lines
 from .record_reads import RecordReads, index_keys, reader_for
 from .snapshot import AT_END, PAUSED, PLAYING, SPEEDS, Snapshot, Touched, count_lines
+from .spec_reload import SpecReload
 
 __all__ = [
     "AT_END",
@@ -94,6 +95,10 @@ class ReplayController(CommandWorker, RecordReads):
             self.time_ordered = is_time_ordered(self.log_path, self.replayer.engine)
             self.replayer.strict_order = self.time_ordered
         self._lines = self._line_iter()
+        # The spec files, watched and reloaded (None when the specs did not come from files).
+        self.spec_reload: SpecReload | None = None
+        if Path(streaming.path).is_file():
+            self.spec_reload = SpecReload(streaming.path, window.path if window else None)
         self._snap = Snapshot(total=self.total, time_ordered=self.time_ordered)
         self._run_serial = 0
         self._step_serial = 0
@@ -256,6 +261,39 @@ class ReplayController(CommandWorker, RecordReads):
         self._run_serial += 1
         self._step_serial += 1
         self._publish(checkpoint=True)
+
+    def reload_now(self) -> None:
+        """Read the spec files and the log again and run to the current position (``r``)."""
+        if self.state == PLAYING:
+            self.state = PAUSED
+        if self.spec_reload is None:
+            self.restart_now()
+            return
+        self.spec_reload.reload(self)
+
+    def rerun_with(
+        self,
+        streaming: StreamingSpec,
+        window: WindowSpec | None,
+        position: int,
+        progress: Callable[[int], None],
+    ) -> None:
+        """Replace the specs, count the log again, and compute it up to ``position``."""
+        self.streaming, self.window_spec = streaming, window
+        self.total = count_lines(self.log_path)
+        self._open_run()
+        self._run_serial += 1
+        self.state = PAUSED
+        while self.position < position - 1:
+            if self._advance(trace=False) is None:
+                break
+            if self.position % 5000 == 0:
+                progress(self.position)
+        if self.position < position:
+            self._advance(trace=True)
+        self._step_serial += 1
+        self._publish(checkpoint=True)
+        _settle()
 
     def goto_now(self, n: int) -> None:
         n = max(0, n)

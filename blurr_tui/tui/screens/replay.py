@@ -13,13 +13,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, TabbedContent, TabPane, TextArea
 
 from blurr_tui.replay.controller import AT_END, PLAYING, SPEEDS, ReplayController, Snapshot
 from blurr_tui.tui.screens.modals import AnchorScreen, HelpScreen, InputModal
 from blurr_tui.tui.screens.panes import PaneUpdater, problems_source, window_source
+from blurr_tui.tui.screens.reload_ui import ReloadUi
 from blurr_tui.tui.sources import SqliteRowSource
 from blurr_tui.tui.widgets import EventView, RecordTable, TraceView, TransportBar
+from blurr_tui.tui.widgets.spec_pane import SpecPane
 
 POLL_HZ = 20
 FAST_POLL = 0.004  # s: poll interval while a command is being carried out
@@ -38,7 +40,9 @@ class ReplayScreen(Screen[None]):
         Binding("shift+right", "step(10)", "Step 10", show=False, priority=True),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
         Binding("minus", "speed(-1)", "Slower", key_display="-"),
-        Binding("r", "restart", "Restart"),
+        Binding("r", "reload", "Reload spec"),
+        Binding("S", "spec_pane", "Spec"),
+        Binding("d", "diff", "Diff"),
         Binding("g", "goto", "Go to"),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("f", "follow", "Follow"),
@@ -62,6 +66,15 @@ class ReplayScreen(Screen[None]):
         self._shown_error: str | None = None
         self._rate: float | None | bool = False  # False: not chosen here yet
         self._order_noted = False
+        self.reload_ui = ReloadUi(self)
+
+    @staticmethod
+    def tab(aggregate: str) -> str:
+        return tab_id(aggregate)
+
+    @staticmethod
+    def table_id(aggregate: str) -> str:
+        return tab_id(aggregate) + "-t"
 
     def compose(self) -> ComposeResult:
         yield TransportBar(id="transport")
@@ -69,12 +82,16 @@ class ReplayScreen(Screen[None]):
             with Vertical(id="left"):
                 yield EventView(id="event")
                 yield TraceView(id="trace")
+            pane = self.reload_ui.spec_pane()
+            if pane is not None:
+                yield pane
             with TabbedContent(id="tabs"):
                 for agg in self.aggregates:
                     with TabPane(agg, id=tab_id(agg)):
                         yield RecordTable(self.sources[agg], fixed_columns=1, id=tab_id(agg) + "-t")
                 with TabPane("Errors", id="errors"):
                     yield RecordTable(problems_source(()), id="errors-table")
+                yield self.reload_ui.diff_tab()
                 if self.controller.window_spec is not None:
                     with TabPane("Window", id="window"):
                         yield RecordTable(window_source(None), id="window-table")
@@ -100,6 +117,7 @@ class ReplayScreen(Screen[None]):
         self._order_noted = False
         self.poll()
         self.set_interval(1 / POLL_HZ, self.poll)
+        self.reload_ui.mount()
 
     # -- polling ------------------------------------------------------------------------
     def poll(self) -> None:
@@ -110,6 +128,8 @@ class ReplayScreen(Screen[None]):
             if snap.step.identity != self.identity_filter:
                 self.set_identity_filter(snap.step.identity)
         self.panes.update(snap, self.identity_filter)
+        self.reload_ui.poll()
+        self.query_one(TransportBar).update_state(reload=self.reload_ui.transport_text())
         if not snap.time_ordered and not self._order_noted:
             self._order_noted = True
             self.notify(
@@ -169,7 +189,7 @@ class ReplayScreen(Screen[None]):
         elif snap.state != AT_END:
             self._track("play", self.controller.play())
         else:
-            self.notify("At the end of the log: r restarts, g goes to an event.")
+            self.notify("At the end of the log: g goes to an event (g 1: the start).")
 
     def action_step(self, n: int) -> None:
         self._track("step", self.controller.step(n))
@@ -183,6 +203,18 @@ class ReplayScreen(Screen[None]):
 
     def action_restart(self) -> None:
         self._track("restart", self.controller.restart())
+
+    def action_reload(self) -> None:
+        self.reload_ui.reload()
+
+    def action_spec_pane(self) -> None:
+        self.reload_ui.toggle_pane()
+
+    def action_diff(self) -> None:
+        self.reload_ui.show_diff()
+
+    def on_spec_pane_saved(self, event: SpecPane.Saved) -> None:
+        self.reload_ui.reload(f"save {event.path.name}")
 
     def action_goto(self) -> None:
         snap = self.snapshot
@@ -278,12 +310,16 @@ class ReplayScreen(Screen[None]):
             position = event.row[-1]
             self.goto(int(position))
             self.notify(f"Going to line {event.row[0]}")
+        elif event.table.id == "diff-table":
+            self.reload_ui.go_to(event.row_index)
         elif event.table.id == "window-table" and event.row is not None:
             anchors = self.snapshot.window_anchors
             if 0 <= event.row_index < len(anchors):
                 self.app.push_screen(AnchorScreen(anchors[event.row_index]))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_play", "step") and isinstance(self.focused, TextArea):
+            return False  # typing in the spec pane: space and arrows edit
         if action == "step" and self.snapshot.state == AT_END:
             return None  # shown dimmed
         if action == "window" and self.controller.window_spec is None:

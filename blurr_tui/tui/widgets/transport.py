@@ -36,6 +36,7 @@ class TransportState:
     measured_rate: float | None = None  # events per second measured while playing
     bad_lines: int = 0
     errors: int = 0
+    reload: str | None = None  # what the last spec reload did ("3 records changed", …)
 
 
 def format_rate(rate: float) -> str:
@@ -94,6 +95,7 @@ class TransportBar(Widget):
         measured_rate: float | None | _Keep = KEEP,
         bad_lines: int | _Keep = KEEP,
         errors: int | _Keep = KEEP,
+        reload: str | None | _Keep = KEEP,
     ) -> None:
         """Set the values given (None is a value: speed None = max); repaints only on change."""
         given = dict(
@@ -106,6 +108,7 @@ class TransportBar(Widget):
             measured_rate=measured_rate,
             bad_lines=bad_lines,
             errors=errors,
+            reload=reload,
         )
         changes: dict[str, Any] = {k: v for k, v in given.items() if v is not KEEP}
         self.set_state(replace(self._state, **changes))
@@ -146,6 +149,9 @@ class TransportBar(Widget):
         bottom.append(f"{s.bad_lines:,}", "bold yellow" if s.bad_lines else "")
         bottom.append("  errors ", "dim")
         bottom.append(f"{s.errors:,}", "bold red" if s.errors else "")
+        if s.reload:
+            bottom.append("  spec ", "dim")
+            bottom.append(s.reload, "bold magenta")
         return top, bottom
 
     def render(self) -> Text:
