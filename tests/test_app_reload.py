@@ -215,6 +215,8 @@ async def test_edit_and_save_in_the_spec_pane(app, pilot, spec, log):
     assert serial(app) == 1  # the save reloaded once (the watcher saw it as seen)
     await pilot.pause(WATCH_PAUSE)
     assert serial(app) == 1
+    await pilot.press("escape", "S")  # escape leaves the editor; S hides the pane
+    assert not pane.display and not editor.has_focus
 
 
 WATCH_PAUSE = 0.8

@@ -64,6 +64,7 @@ class SpecPane(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save spec", priority=True),
+        Binding("escape", "leave", "Leave the editor"),
     ]
 
     DEFAULT_CSS = """
@@ -78,7 +79,7 @@ class SpecPane(Vertical):
         border-title-color: $text;
     }
     SpecPane TabbedContent, SpecPane TabPane { padding: 0; height: 1fr; }
-    SpecPane YamlArea { height: 1fr; border: none; padding: 0; }
+    SpecPane YamlArea, SpecPane YamlArea:focus { height: 1fr; border: none; padding: 0; }
     SpecPane #spec-errors {
         height: auto;
         max-height: 8;
@@ -167,6 +168,10 @@ class SpecPane(Vertical):
                 self.notify(f"Cannot save {target.path}: {exc}", severity="error")
                 return
             self.post_message(self.Saved(target.path))
+
+    def action_leave(self) -> None:
+        """Escape: leave the editor, so the replay keys work again."""
+        self.screen.set_focus(None)
 
     def reread(self) -> list[Path]:
         """Read back files changed on disk (editors without unsaved edits); the paths read."""
