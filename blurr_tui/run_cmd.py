@@ -31,6 +31,7 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         Progress,
@@ -41,11 +42,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
 
     from .engine.errors import EngineAbort
-    from .engine.loader import SpecError
+    from .engine.loader import SpecError, load_streaming_file, locate, unrunnable_reason
     from .replay.headless import HeadlessRun, RunRefused
 
     err = Console(stderr=True, soft_wrap=True)  # one message, one line, even in a log file
     try:
+        reason = unrunnable_reason(load_streaming_file(args.spec))
+        if reason is not None:
+            raise SpecError(reason)
         job = HeadlessRun(
             args.spec,
             args.log,
@@ -55,11 +59,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             checkpoint_seconds=args.commit_every,
         )
     except (SpecError, RunRefused) as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print("[red]error:[/] " + escape(str(exc)), highlight=False)
         return 1
     except EngineAbort as exc:
+        loc = locate(exc.where, [args.spec, args.window_bts])
+        where = f"{loc}: " if loc else ""
         err.print(
-            f"[red]error:[/] the specs cannot run together: {exc.describe()}", highlight=False
+            "[red]error:[/] the specs cannot run together: " + escape(where + exc.describe()),
+            highlight=False,
         )
         return 1
     stop = threading.Event()
@@ -114,10 +121,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             summary = job.run(on_progress, follow=args.follow, stop=stop)
         except RunRefused as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
+            err.print("[red]error:[/] " + escape(str(exc)), highlight=False)
             return 1
         except EngineAbort as exc:
-            err.print(f"[red]error:[/] run aborted, as Blurr 0.4.1 aborts: {exc}", highlight=False)
+            # the pipeline hands over a described abort: its text starts with the dotted path
+            fqn = exc.where or exc.message.split(",")[0].split(":")[0]
+            loc = locate(fqn, [args.spec, args.window_bts])
+            where = f"{loc}: " if loc else ""
+            err.print(
+                "[red]error:[/] run aborted, as Blurr 0.4.1 aborts: "
+                + escape(where + exc.describe()),
+                highlight=False,
+            )
             return 1
         finally:
             signal.signal(signal.SIGINT, old)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from .engine.errors import EngineAbort, EventRejected
-from .engine.loader import SpecError, load_streaming_file, load_window_file
+from .engine.loader import SpecError, load_streaming_file, load_window_file, locate
 from .engine.runtime import StreamingEngine
 from .engine.spec import StreamingSpec, WindowSpec
 from .engine.store import MemoryStore, RecordStore
@@ -219,8 +219,11 @@ def run_transform(
             result.stderr_lines.extend(
                 "".join(traceback.format_exception(exc.__cause__ or exc)).rstrip().splitlines()
             )
+        loc = locate(exc.where, [streaming_path, window_path])
         result.stderr_lines.append(
-            f"error: run aborted, as Blurr 0.4.1 aborts{who}: {exc.describe()}"
+            f"error: run aborted, as Blurr 0.4.1 aborts{who}: "
+            + (f"{loc}: " if loc else "")
+            + exc.describe()
         )
     except _EncodeError as exc:
         # Blurr prints the rows before the one that cannot be encoded, then crashes.

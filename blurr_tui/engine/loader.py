@@ -11,8 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .spec import (
     AggregateKind,
     AggregateSpec,
@@ -25,6 +23,7 @@ from .spec import (
     StreamingSpec,
     WindowSpec,
 )
+from .yamlpos import YamlPositionError, fqn_line, load_yaml_with_lines
 
 STREAMING = "blurr:transform:streaming"
 WINDOW = "blurr:transform:window"
@@ -45,6 +44,9 @@ def compile_expression(raw: Any, line: int | None = None) -> Expression | None:
         code = compile(text, "<string>", "eval")
     except (SyntaxError, ValueError) as exc:
         return Expression(text=text, code=None, line=line, syntax_error=str(exc))
+    except (RecursionError, MemoryError):  # Blurr's compile fails too: the expression is absent
+        why = "the expression is nested too deeply for Python to compile"
+        return Expression(text=text, code=None, line=line, syntax_error=why)
     return Expression(text=text, code=code, line=line)
 
 
@@ -80,9 +82,23 @@ def _fields(raw: Any, fqn: str) -> tuple[FieldSpec, ...]:
     return tuple(_field(f, fqn) for f in raw)
 
 
-def _interval(raw: Any) -> int:
+# An inactivity interval longer than this overflows Python's dates (year 9999) for events
+# before 2100: Blurr 0.4.1 crashes with an OverflowError; we refuse the spec, saying why.
+MAX_INTERVAL_SECONDS = 7_899 * 365 * 86_400
+# Block and Activity aggregates keep their own times under these names.
+TIME_FIELD_NAMES = frozenset({"_start_time", "_end_time"})
+
+
+def _interval(raw: Any, fqn: str) -> int:
     text = str(raw) if raw is not None else ""
-    return int(text) if text.isdigit() else 0
+    seconds = int(text) if text.isdigit() else 0
+    if seconds > MAX_INTERVAL_SECONDS:
+        raise SpecError(
+            f"{fqn}: SeparateByInactiveSeconds {text} is longer than Python's dates can reach "
+            f"(at most {MAX_INTERVAL_SECONDS:,} seconds, about 7,900 years; Blurr 0.4.1 crashes "
+            "on it)"
+        )
+    return seconds
 
 
 def _aggregate(raw: Any, parent_fqn: str) -> AggregateSpec:
@@ -98,16 +114,24 @@ def _aggregate(raw: Any, parent_fqn: str) -> AggregateSpec:
         raise SpecError(f"{fqn}: unknown aggregate Type {raw.get('Type')!r}")
     if kind is AggregateKind.LABEL:
         raise SpecError(f"{fqn}: Blurr:Aggregate:Label is not implemented by Blurr 0.4.1")
+    fields = _fields(raw.get("Fields"), fqn)
+    if kind in (AggregateKind.BLOCK, AggregateKind.ACTIVITY):
+        for f in fields:
+            if f.name in TIME_FIELD_NAMES:
+                raise SpecError(
+                    f"{f.fqn}: a field cannot be named {f.name}: a {kind.value.capitalize()} "
+                    "aggregate keeps its own time there (names starting with `_` are reserved)"
+                )
     return AggregateSpec(
         name=name,
         kind=kind,
         type_name=type_name,
-        fields=_fields(raw.get("Fields"), fqn),
+        fields=fields,
         dimensions=_fields(raw.get("Dimensions"), fqn),
         when=compile_expression(raw.get("When")),
         store=str(raw["Store"]) if raw.get("Store") else None,
         fqn=fqn,
-        inactive_seconds=_interval(raw.get("SeparateByInactiveSeconds")),
+        inactive_seconds=_interval(raw.get("SeparateByInactiveSeconds"), fqn),
         window_type=_lower(raw.get("WindowType")) or None,
         window_value=raw.get("WindowValue"),
         source=str(raw["Source"]) if raw.get("Source") else None,
@@ -133,12 +157,10 @@ def _imports(raw: Any, fqn: str) -> tuple[ImportSpec, ...]:
 
 def _load_doc(text: str, path: str) -> dict:
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecError(f"{where}: invalid YAML: {problem}") from None
+        doc = load_yaml_with_lines(text)  # the one YAML reader: refuses "billion laughs"
+    except YamlPositionError as exc:
+        where = f"{path}:{exc.line}:{exc.column}" if exc.line is not None else path
+        raise SpecError(f"{where}: invalid YAML: {exc.problem}") from None
     if not isinstance(doc, dict) or "Name" not in doc:
         raise SpecError(f"{path}: not a BTS document (expected a mapping with Name and Type)")
     return doc
@@ -264,3 +286,35 @@ def load_streaming_file(path: str | Path) -> StreamingSpec:
 
 def load_window_file(path: str | Path) -> WindowSpec:
     return _load_file(path, load_window)
+
+
+def locate(fqn: str, paths: list[str | None]) -> str | None:
+    """``file:line`` of the element ``fqn`` (``spec.aggregate.field``) among the spec files
+    ``paths``, or None; for messages about an element found wanting while running."""
+    for path in paths:
+        if not path or not fqn:
+            continue
+        try:
+            line = fqn_line(load_yaml_with_lines(read_spec_file(path)), fqn)
+        except (SpecError, YamlPositionError):
+            continue
+        if line is not None:
+            return f"{path}:{line}"
+    return None
+
+
+def unrunnable_reason(spec: StreamingSpec) -> str | None:
+    """Why ``run`` should not start on this streaming spec at all (``transform`` still runs it,
+    as Blurr does, rejecting every event): no valid Identity or Time expression."""
+    if spec.reject_reason is not None:  # said by the caller, with its own reason
+        return None
+    for attr, expr in (("Identity", spec.identity), ("Time", spec.time)):
+        if expr is not None and expr.code is not None:
+            continue
+        loc = locate(f"{spec.name}.{attr}", [spec.path]) or spec.path
+        why = f" (`{expr.text}`: {expr.syntax_error})" if expr is not None else ""
+        return (
+            f"{loc}: {spec.name}: the spec has no valid {attr} expression{why}, so every event "
+            "would be rejected; `blurr-tui validate` shows what to fix"
+        )
+    return None

@@ -22,7 +22,8 @@ from blurr_tui.engine.exprnames import (
     name_problems,
 )
 from blurr_tui.engine.exprnames import lower as _lower
-from blurr_tui.engine.validation_window import STREAMING, WindowChecks
+from blurr_tui.engine.loader import MAX_INTERVAL_SECONDS
+from blurr_tui.engine.validation_window import STREAMING, WindowChecks, find_stream_file
 from blurr_tui.engine.yamlpos import PosDict, YamlPositionError, line_of, load_yaml_with_lines
 
 WINDOW = "blurr:transform:window"
@@ -50,6 +51,10 @@ MESSAGES = {
     "wrong_type": "`Type: {value}` in section `{fqn}` is invalid. Expected {what}.",
     "string_number": "Attribute `{key}` under `{fqn}` is the string {value!r}: write a plain "
     "integer (Blurr 0.4.1 accepts the string here but crashes when it runs).",
+    "window_too_long": "Attribute `{key}` under `{fqn}` is {value} {what}s: longer than "
+    "Python's dates can reach (about 7,900 years) " + CRASH + ".",
+    "interval_too_big": "Attribute `{key}` under `{fqn}` is {value}: longer than Python's dates "
+    "can reach (about 7,900 years) " + CRASH + ".",
     "not_list": "Attribute `{key}` under `{fqn}` must be a list of {what}.",
     "not_mapping": "Each entry of `{key}` must be a mapping{what}, not {value}.",
     "not_text": "Attribute `{key}` under `{fqn}` must be a Python expression, not {value}.",
@@ -95,6 +100,7 @@ class FileReport:
 
     path: str
     issues: tuple[Issue, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -105,6 +111,18 @@ def _describe(value: object) -> str:
     if isinstance(value, dict | list):
         return "a mapping" if isinstance(value, dict) else "a list"
     return "null" if value is None else f"a {type(value).__name__} ({str(value)[:40]!r})"
+
+
+def _too_long(interval: object) -> bool:
+    """Blurr reads an interval written with digits only; beyond this it crashes."""
+    text = str(interval)
+    return text.isdigit() and int(text) > MAX_INTERVAL_SECONDS
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    """An expression as quoted in a message: one line, at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class _Checker(WindowChecks):
@@ -144,8 +162,12 @@ class _Checker(WindowChecks):
         if not ok:
             more = f"Must be greater than {minimum}" if minimum else ""
             self.add(spec, key, fqn, "number", more=more)
-        elif isinstance(spec[key], str):
+        elif isinstance(spec[key], str) and key != "SeparateByInactiveSeconds":
+            # Blurr 0.4.1 runs an interval given as digits in quotes ('10' is 10 seconds);
+            # a quoted Max or WindowValue passes its validation but crashes the window run.
             self.add(spec, key, fqn, "string_number", value=spec[key])
+        elif key == "SeparateByInactiveSeconds" and _too_long(spec[key]):
+            self.add(spec, key, fqn, "interval_too_big", value=spec[key])
 
     def element(self, spec: dict, fqn: str, allowed: frozenset[str] | None, what: str) -> str:
         """Checks shared by every named element; returns the lower-cased Type ('' if bad)."""
@@ -323,9 +345,13 @@ class _Checker(WindowChecks):
         try:
             compile(text, "<string>", "eval")
             tree = ast.parse(text, mode="eval")
+        except RecursionError:
+            detail = "the expression is nested too deeply for Python to compile"
+            self.add(spec, key, fqn, "expression", value=_clip(text), detail=detail)
+            return
         except Exception as exc:
             detail = " ".join(str(exc).split())
-            self.add(spec, key, fqn, "expression", value=raw, detail=detail)
+            self.add(spec, key, fqn, "expression", value=_clip(text), detail=detail)
             return
         for kind, message in name_problems(tree, key, text, scope):
             self.add(spec, key, fqn, kind, message=message)
@@ -382,7 +408,17 @@ def validate_paths(paths: Sequence[str]) -> list[FileReport]:
             key=lambda j: (Path(texts[j][0]).parent != folder, abs(j - index), j > index),
         )
         others = [docs[j] for j in order]
-        reports.append(FileReport(path, tuple(validate_text(text, path, others))))
+        notes: tuple[str, ...] = ()
+        doc = docs[index]
+        if (
+            isinstance(doc, dict)
+            and _lower(doc.get("Type")) == WINDOW
+            and not any(isinstance(o, dict) and _lower(o.get("Type")) == STREAMING for o in others)
+        ):
+            _, stream, note = find_stream_file(path, doc)
+            others = [stream] if stream is not None else others
+            notes = (note,)
+        reports.append(FileReport(path, tuple(validate_text(text, path, others)), notes))
     return reports
 
 
@@ -397,6 +433,8 @@ def main_validate(paths: Sequence[str], out: TextIO = sys.stdout, err: TextIO = 
     status = 0
     for report in validate_paths(paths):
         print(f"Running validation on {report.path}", file=out)
+        for note in report.notes:
+            print(f"{report.path}: note: {note}", file=out)
         if report.valid:
             print("Document is valid", file=out)
             continue

@@ -4,12 +4,92 @@ window BTS, its Anchor and When, and the Window aggregates (type, value, Source)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from blurr_tui.engine.exprnames import TIME_AGGREGATES, Scope, aggregate_table, lower
-from blurr_tui.engine.yamlpos import PosDict
+from blurr_tui.engine.yamlpos import PosDict, YamlPositionError, load_yaml_with_lines
 
 STREAMING = "blurr:transform:streaming"
+
+
+def stream_names_of(doc: dict) -> set[str]:
+    """The streaming BTS names a window BTS refers to: ``SourceBTS`` and its Sources' prefixes."""
+    aggs = doc.get("Aggregates")
+    sources = (
+        [a.get("Source") for a in aggs if isinstance(a, dict)] if isinstance(aggs, list) else []
+    )
+    names = {doc.get("SourceBTS")} | {s.split(".")[0] for s in sources if isinstance(s, str) and s}
+    return {str(n) for n in names if isinstance(n, str) and n}
+
+
+def find_stream_file(window_path: str, doc: dict) -> tuple[str | None, dict | None, str]:
+    """The streaming BTS of a window BTS given alone: a ``SourceBTS`` that is a file path, or
+    the one ``*.yml``/``*.yaml`` file beside it whose Name is the ``SourceBTS`` (or Source
+    prefix).  Returns (path, doc, note); the note says what was used or why nothing was."""
+    names = stream_names_of(doc)
+    folder = Path(window_path).parent
+    source_bts = doc.get("SourceBTS")
+    files = []
+    if isinstance(source_bts, str) and source_bts.endswith((".yml", ".yaml")):
+        files = [folder / source_bts]
+    elif names:
+        files = sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yml", ".yaml"))
+    found: list[tuple[str, dict]] = []
+    for path in files[:500]:
+        if path.resolve() == Path(window_path).resolve() or not path.is_file():
+            continue
+        try:
+            if path.stat().st_size > 1_000_000:
+                continue
+            other = load_yaml_with_lines(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, YamlPositionError):
+            continue
+        if isinstance(other, dict) and lower(other.get("Type")) == STREAMING:
+            if len(files) == 1 or str(other.get("Name")) in names:
+                found.append((str(path), other))
+    wanted = " or ".join(f"`{n}`" for n in sorted(names)) or "(no SourceBTS)"
+    if len(found) > 1:  # several of that Name: the one whose file name is most like this one's
+        stem = Path(window_path).stem
+
+        def common(path: str) -> int:
+            other = Path(path).stem
+            return next(
+                (i for i, (a, b) in enumerate(zip(stem, other, strict=False)) if a != b), len(other)
+            )
+
+        best = max(common(p) for p, _ in found)
+        closest = [f for f in found if common(f[0]) == best]
+        if len(closest) == 1 and best > 0:
+            chosen, other = closest[0]
+            return (
+                chosen,
+                other,
+                (
+                    f"Source checked against the streaming BTS {chosen} (the file named most like "
+                    f"this one among {len(found)} named {wanted})"
+                ),
+            )
+    if len(found) == 1:
+        return found[0][0], found[0][1], f"Source checked against the streaming BTS {found[0][0]}"
+    if found:
+        paths = ", ".join(p for p, _ in found)
+        return (
+            None,
+            None,
+            (
+                f"several streaming BTS files are named {wanted} ({paths}): cannot check Source "
+                "without the streaming spec; give it too (validate STREAMING.yml WINDOW.yml)"
+            ),
+        )
+    return (
+        None,
+        None,
+        (
+            f"no streaming BTS named {wanted} beside it: cannot check Source without the "
+            "streaming spec; give it too (validate STREAMING.yml WINDOW.yml)"
+        ),
+    )
 
 
 class WindowChecks:
@@ -78,6 +158,9 @@ class WindowChecks:
         if wtype and lower(wtype) not in ("day", "hour", "count"):
             self.add(agg, "WindowType", fqn, "enum", values="day | hour | count")
         value = agg.get("WindowValue", 1)
+        limit = {"day": 2_880_000, "hour": 69_120_000}.get(lower(wtype))
+        if limit and isinstance(value, int) and abs(value) > limit:
+            self.add(agg, "WindowValue", fqn, "window_too_long", value=value, what=lower(wtype))
         if lower(wtype) == "count" and not isinstance(value, bool) and str(value) in ("0", "-0"):
             self.add(agg, "WindowValue", fqn, "count_zero")
         source = agg.get("Source")

@@ -74,6 +74,10 @@ def _int_setting(value: Any, what: str, where: str) -> int:
     return value
 
 
+# The longest day / hour windows that stay within Python's dates (about 7,900 years).
+WINDOW_LIMITS = {"day": 2_880_000, "hour": 69_120_000}
+
+
 class WindowTransform:
     """Runs a window BTS over the blocks the streaming engine stored for one identity."""
 
@@ -93,8 +97,15 @@ class WindowTransform:
                 where=streaming.name,
             )
         self.block_spec: AggregateSpec = time_aggs[0]
-        if window.anchor is None or window.anchor.condition is None:
-            raise EngineAbort("the Anchor has no valid Condition", where=f"{window.name}.anchor")
+        cond = window.anchor.condition if window.anchor is not None else None
+        if window.anchor is None or cond is None or cond.code is None:
+            text = " ".join(cond.text.split()) if cond is not None else ""
+            text = text if len(text) <= 60 else text[:59] + "…"
+            why = f" (`{text}`: {cond.syntax_error})" if cond is not None else ""
+            raise EngineAbort(
+                f"the Anchor has no valid Condition{why}: Blurr 0.4.1 crashes on it",
+                where=f"{window.name}.anchor",
+            )
         self.max = (
             None
             if window.anchor.max is None
@@ -107,6 +118,13 @@ class WindowTransform:
 
     def _check_window_agg(self, agg: AggregateSpec) -> None:
         _int_setting(agg.window_value, "WindowValue", agg.fqn)
+        limit = WINDOW_LIMITS.get(agg.window_type or "")
+        if limit is not None and abs(agg.window_value) > limit:  # type: ignore[arg-type]
+            raise EngineAbort(
+                f"WindowValue {agg.window_value} ({agg.window_type}s) is longer than Python's "
+                "dates can reach (about 7,900 years; Blurr crashes)",
+                where=agg.fqn,
+            )
         if agg.window_value == 0 and agg.window_type not in ("day", "hour"):
             raise EngineAbort("a count window with WindowValue 0 (Blurr crashes)", where=agg.fqn)
         src = agg.source or ""
@@ -260,7 +278,14 @@ class WindowTransform:
         unit = _UNIT.get(agg.window_type or "")
         if unit is not None:
             anchor_start = decode(FieldType.DATETIME, anchor.get("_start_time"))
-            edge_dt = anchor_start + unit * value
+            try:
+                edge_dt = anchor_start + unit * value
+            except OverflowError:
+                raise EngineAbort(
+                    f"WindowValue {value} ({agg.window_type}s) from {anchor_start.isoformat()} "
+                    "goes past Python's dates (years 1 to 9999; Blurr crashes)",
+                    where=agg.fqn,
+                ) from None
             by_text = self.block_spec.kind is AggregateKind.BLOCK
             edge = edge_dt.isoformat() if by_text else edge_dt
             lo, hi = (edge, s0) if value < 0 else (s0, edge)

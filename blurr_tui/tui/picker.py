@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-import yaml
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Footer, Label, Select, Static
+
+from blurr_tui.engine.yamlpos import YamlPositionError, load_yaml_with_lines
 
 LOG_SUFFIXES = (".log", ".jsonl", ".json", ".ndjson", ".gz")
 
@@ -29,8 +30,8 @@ class Choice:
 def spec_kind(path: Path) -> str | None:
     """'streaming', 'window' or None (not a BTS)."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        doc = load_yaml_with_lines(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlPositionError):
         return None
     kind = str(doc.get("Type", "")).lower() if isinstance(doc, dict) else ""
     return {"blurr:transform:streaming": "streaming", "blurr:transform:window": "window"}.get(kind)
