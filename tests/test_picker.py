@@ -50,3 +50,58 @@ def test_picker_with_nothing_to_pick(tmp_path: Path) -> None:
         assert app.return_value is None
 
     asyncio.run(main())
+
+
+def test_log_for_a_spec_by_its_name() -> None:
+    from blurr_tui.tui.picker import log_for
+
+    _streaming, _window, logs = candidates(ROOT)
+    assert log_for(ROOT / "specs/cart-streaming.yml", logs) == ROOT / "sample_logs/cart.log"
+    assert log_for(ROOT / "specs/boosts-window.yml", logs) == ROOT / "sample_logs/boosts.log"
+    assert log_for(ROOT / "specs/zzz.yml", logs) is None
+
+
+def test_choosing_a_spec_selects_its_log() -> None:
+    async def main() -> None:
+        app = PickerApp(ROOT)
+        async with app.run_test(size=(120, 45)) as pilot:
+            log = app.query_one("#log", Select)
+            first = app.query_one("#streaming", Select).value
+            assert str(log.value).endswith(
+                Path(str(first)).stem.removesuffix("-streaming") + ".log"
+            )
+            app.query_one("#streaming", Select).value = str(ROOT / "specs/cart-streaming.yml")
+            await pilot.pause()
+            assert log.value == str(ROOT / "sample_logs/cart.log")
+            app.query_one("#streaming", Select).value = str(ROOT / "specs/anomalies-streaming.yml")
+            await pilot.pause()
+            assert log.value == str(ROOT / "sample_logs/anomalies.log")
+
+    asyncio.run(main())
+
+
+def test_picker_accepts_typed_paths(tmp_path: Path) -> None:
+    spec = tmp_path / "mine.yml"
+    spec.write_text((ROOT / "specs/tutorial1-streaming.yml").read_text())
+    log = tmp_path / "events.jsonl"
+    log.write_text((ROOT / "sample_logs/tutorial1.log").read_text())
+
+    async def main() -> None:
+        app = PickerApp(ROOT)
+        async with app.run_test(size=(120, 45)) as pilot:
+            await pilot.click("#log-path")
+            await pilot.press(*str(tmp_path / "missing.log"))
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            assert "No such file for the log" in str(app.query_one("#message").render())
+            app.query_one("#log-path").value = ""  # type: ignore[attr-defined]
+            await pilot.click("#streaming-path")
+            await pilot.press(*str(spec))
+            await pilot.click("#log-path")
+            await pilot.press(*str(log), "enter")
+            await pilot.pause()
+        choice = app.return_value
+        assert choice is not None
+        assert (choice.streaming, choice.window, choice.log) == (str(spec), None, str(log))
+
+    asyncio.run(main())

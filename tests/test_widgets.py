@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 
@@ -123,10 +122,11 @@ async def test_table_cursor_highlight_and_new_row_styles() -> None:
         table.new_rows = {3}
         await pilot.pause()
         plain = style_at(table.render_line(5), "user-4").bgcolor
-        cursor = style_at(table.render_line(1), "user-0").bgcolor
+        cursor = style_at(table.render_line(1), "n0").bgcolor  # the cursor's row
         highlight = style_at(table.render_line(3), "user-2")
         assert highlight.bgcolor != plain and highlight.bold
         assert cursor != plain and cursor != highlight.bgcolor
+        assert style_at(table.render_line(1), "user-0").reverse  # the cursor's cell
         assert table.render_line(4).text.startswith("● user-3")
         assert table.render_line(3).text.startswith("  user-2")
 
@@ -225,15 +225,15 @@ async def test_table_200k_rows_frame_is_fast_and_reads_one_window() -> None:
         table.focus()
         await pilot.pause()
         assert max(count for _start, count in source.calls) < 200
-        frames = 50
-        started = time.perf_counter()
-        for k in range(frames):
+        # A frame's cost does not grow with the table: each frame reads one window of rows
+        # (timing is for bench/, not for tests on a loaded machine).
+        for k in range(50):
             table.refresh_data()  # drops the cache: every frame fetches a window
+            source.calls.clear()
             table.scroll_to(y=k * 3_989, animate=False, immediate=True)
             for y in range(table.size.height):
                 table.render_line(y)
-        per_frame = (time.perf_counter() - started) / frames
-        assert per_frame < 0.02, f"{per_frame * 1000:.1f} ms per frame"
+            assert len(source.calls) == 1 and source.calls[0][1] < 200
         await pilot.press("end")
         await pilot.pause()
         assert table.render_line(table.size.height - 1).text.split()[0] == "user-199999"

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from blurr_tui.engine.loader import SpecError, load_streaming_file, load_window_file
 from blurr_tui.replay.controller import ReplayController
+from blurr_tui.tui.screens.modals import InputModal
 from blurr_tui.tui.screens.replay import ReplayScreen
 
 PALETTE: list[tuple[str, str, str]] = [
@@ -51,6 +53,14 @@ class BlurrApp(App[None]):
 
     def on_unmount(self) -> None:
         self.controller.close()
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reached the app while an input modal is on top was typed
+        before the modal took over (``g`` then ``5`` in one read): type it there."""
+        screen = self.screen
+        if isinstance(screen, InputModal) and event.is_printable and event.character:
+            event.stop()
+            screen.take_key(event.character)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from blurr_tui.engine.spec import StreamingSpec
 from blurr_tui.replay.controller import ReplayController
+from blurr_tui.store.record_pages import (
+    RecordView,
+    count_records,
+    page_records,
+    record_row,
+    sortable_columns,
+)
 
 START, END = "_start_time", "_end_time"
 _LABELS = {"_identity": "identity", START: "start", END: "end"}
@@ -23,7 +30,8 @@ def record_columns(spec: StreamingSpec, aggregate: str) -> list[str]:
 
 
 class SqliteRowSource:
-    """One aggregate's records in first-save order, optionally for one identity."""
+    """One aggregate's records in first-save order (or sorted by a column), optionally for
+    one identity (``identity``) or the identities matching a substring or glob (``pattern``)."""
 
     def __init__(
         self, controller: ReplayController, aggregate: str, columns: list[str] | None = None
@@ -33,12 +41,51 @@ class SqliteRowSource:
         self.fields = columns or record_columns(controller.streaming, aggregate)
         self.columns = [_LABELS.get(c, c) for c in self.fields]
         self.identity: str | None = None
+        self.pattern: str | None = None
+        self.order: tuple[int, bool] | None = None
+
+    @property
+    def view(self) -> RecordView | None:
+        """The query when it is not the plain first-save order (None: the fast path)."""
+        if self.pattern is None and self.order is None:
+            return None
+        order_by, desc = (
+            (self.fields[self.order[0]], self.order[1]) if self.order else (None, False)
+        )
+        return RecordView(self.identity, self.pattern, order_by, desc)
+
+    def set_order(self, column: int | None, descending: bool = False) -> None:
+        if column is not None:
+            field = self.fields[column]
+            with self.controller.db_lock:
+                sortable = sortable_columns(self.controller.reader, self.aggregate)
+            if field not in sortable:
+                raise ValueError(f"{self.columns[column]} is kept outside the table's columns")
+        self.order = None if column is None else (column, descending)
 
     def row_count(self) -> int:
-        return self.controller.count(self.aggregate, self.identity)
+        view = self.view
+        if view is None:
+            return self.controller.count(self.aggregate, self.identity)
+        with self.controller.db_lock:
+            return count_records(self.controller.reader, self.aggregate, view)
 
     def get_rows(self, start: int, count: int) -> list[tuple]:
-        return self._tuples(self.controller.page(self.aggregate, start, count, self.identity))
+        view = self.view
+        if view is None:
+            rows = self.controller.page(self.aggregate, start, count, self.identity)
+        else:
+            with self.controller.db_lock:
+                rows = page_records(self.controller.reader, self.aggregate, start, count, view)
+        return self._tuples(rows)
+
+    def row_index(self, key: str) -> int | None:
+        """The row showing record ``key`` (None when this view does not show it)."""
+        view = self.view
+        if view is None:
+            return self.controller.row_index(self.aggregate, key, self.identity)
+        with self.controller.db_lock:
+            return record_row(self.controller.reader, self.aggregate, key, view)
 
     def _tuples(self, rows: list[tuple[str, dict]]) -> list[tuple]:
         out = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -33,7 +34,10 @@ HELP_KEYS: list[tuple[str, str]] = [
 
 
 class InputModal(ModalScreen[str | None]):
-    """Asks for one value; Enter returns it, Escape returns None."""
+    """Asks for one value; Enter returns it, Escape returns None.
+
+    Keys typed before the input has the focus (right after the key that opened the modal)
+    are kept: they replace the proposed value, as typing over the selected value would."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -43,6 +47,8 @@ class InputModal(ModalScreen[str | None]):
         self.value = value
         self.placeholder = placeholder
         self.note = note
+        self._early: list[str] = []  # keys typed before the input had the focus
+        self._typed = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="modal-box"):
@@ -53,6 +59,38 @@ class InputModal(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+        self._take_early()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that reached this screen, not the input: the input had no focus yet."""
+        inputs = self.query(Input)
+        if not (inputs and inputs.first().has_focus) and event.is_printable and event.character:
+            event.stop()
+            self.take_key(event.character)
+
+    def take_key(self, character: str) -> None:
+        """A character typed before the input had it (e.g. right after ``g``): type it."""
+        self._early.append(character)
+        self._take_early()
+
+    def _take_early(self) -> None:
+        inputs = self.query(Input)
+        if not self._early or not inputs:
+            return
+        field = inputs.first(Input)
+        typed = "".join(self._early)
+        self._early = []
+        if not self._typed:  # the first keys replace the proposed value
+            field.value = typed
+        else:
+            field.insert_text_at_cursor(typed)
+        self._typed = True
+        field.cursor_position = len(field.value)
+        field.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.value != self.value:
+            self._typed = True
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

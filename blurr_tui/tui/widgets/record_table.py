@@ -2,6 +2,10 @@
 
 The built-in DataTable measures every row up front (~20 s at 100k rows); this one asks the
 source for one window of rows per frame, so a frame costs the same at 10 or 200k rows.
+
+A column cursor (left/right) scrolls the table sideways; ``o`` sorts by the cursor's column
+(when the source can sort: ``SortableSource``), columns can be hidden (``hidden_columns``),
+and ``cell_value`` gives a cell's whole value for the full view and copying.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from blurr_tui.tui.widgets.row_source import (
     MAX_COL_WIDTH,
     ListRowSource,
     RowSource,
+    SortableSource,
     format_cell,
     is_number,
 )
 
-__all__ = ["ListRowSource", "RecordTable", "RowSource"]
+__all__ = ["ListRowSource", "RecordTable", "RowSource", "SortableSource"]
 
 GUTTER = 2  # "● " marks a row created by the current event
 SEPARATOR = " │ "
@@ -44,14 +49,15 @@ class RecordTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home", "cursor_home", "First row", show=False),
         Binding("end", "cursor_end", "Last row", show=False),
-        Binding("left", "scroll_left", "Left", show=False),
-        Binding("right", "scroll_right", "Right", show=False),
+        Binding("left", "cursor_left", "Left", show=False),
+        Binding("right", "cursor_right", "Right", show=False),
         Binding("enter", "select_row", "Select", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "record-table--header",
         "record-table--cursor",
+        "record-table--cursor-cell",
         "record-table--highlight",
         "record-table--new",
     }
@@ -72,6 +78,12 @@ class RecordTable(ScrollView, can_focus=True):
     RecordTable:focus > .record-table--cursor {
         background: $block-cursor-background;
         color: $block-cursor-foreground;
+    }
+    RecordTable > .record-table--cursor-cell {
+        text-style: underline;
+    }
+    RecordTable:focus > .record-table--cursor-cell {
+        text-style: bold reverse;
     }
     RecordTable > .record-table--highlight {
         background: $warning 25%;
@@ -96,12 +108,14 @@ class RecordTable(ScrollView, can_focus=True):
             return self.table
 
     cursor_row: reactive[int] = reactive(0, always_update=False)
+    cursor_column: reactive[int] = reactive(0, always_update=False)  # a source column index
 
     def __init__(
         self,
         source: RowSource | None = None,
         *,
         fixed_columns: int = 0,
+        max_col_width: int = MAX_COL_WIDTH,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -116,6 +130,10 @@ class RecordTable(ScrollView, can_focus=True):
         self._highlight_rows: set[int] = set()
         self._new_rows: set[int] = set()
         self.fixed_columns = fixed_columns  # leftmost columns kept in view when scrolling
+        self.max_col_width = max_col_width
+        self._hidden: set[int] = set()  # source column indices not shown
+        self._shown: list[int] = []
+        self._shown_key = (-1, -1)  # (columns, hidden) _shown was computed for
         self._read_count()
 
     # -- data ---------------------------------------------------------------------------
@@ -124,14 +142,25 @@ class RecordTable(ScrollView, can_focus=True):
     def source(self) -> RowSource:
         return self._source
 
-    def set_source(self, source: RowSource) -> None:
-        """Show another source (e.g. another aggregate's table); resets widths and cursor."""
+    def set_source(self, source: RowSource, *, keep_position: bool = False) -> None:
+        """Show another source (e.g. another aggregate's table); resets widths and cursor.
+
+        ``keep_position`` (same columns, more rows: e.g. errors found so far) keeps the
+        cursor, the scroll position, the sort and the hidden columns."""
+        same = keep_position and list(source.columns) == list(self._source.columns)
+        order = self.row_order if same else None
         self._source = source
         self._highlight_rows = set()
         self._new_rows = set()
-        self._widths = []
-        self.cursor_row = 0
-        self.scroll_to(0, 0, animate=False, immediate=True)
+        if not same:
+            self._widths = []
+            self._hidden = set()
+            self._shown_key = (-1, -1)
+            self.set_reactive(RecordTable.cursor_column, 0)
+            self.cursor_row = 0
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        elif order is not None and isinstance(source, SortableSource):
+            source.set_order(*order)
         self.refresh_data()
 
     @property
@@ -149,11 +178,13 @@ class RecordTable(ScrollView, can_focus=True):
     def _read_count(self) -> None:
         self._row_count = self._source.row_count()
         if len(self._widths) != len(self._source.columns):
-            self._widths = [min(len(c), MAX_COL_WIDTH) for c in self._source.columns]
+            self._widths = [min(len(c), self.max_col_width) for c in self._source.columns]
         self._update_virtual_size()
 
     def _update_virtual_size(self) -> None:
-        width = GUTTER + sum(self._widths) + len(SEPARATOR) * max(0, len(self._widths) - 1)
+        shown = self.shown_columns
+        width = GUTTER + sum(self._widths[i] for i in shown)
+        width += len(SEPARATOR) * max(0, len(shown) - 1)
         self.virtual_size = Size(width + 1, self._row_count + 1)  # +1: the header line
 
     def _ensure_window(self, first: int, last: int) -> None:
@@ -165,7 +196,8 @@ class RecordTable(ScrollView, can_focus=True):
         count = last - start + 1 + WINDOW_MARGIN
         rows = self._source.get_rows(start, count) if count > 0 else []
         self._cache_start = start
-        self._cache = [(tuple(r), [format_cell(v) for v in r]) for r in rows]
+        cap = self.max_col_width
+        self._cache = [(tuple(r), [format_cell(v, cap) for v in r]) for r in rows]
         self._cache_valid = True
         grew = False
         for _raw, cells in self._cache:
@@ -183,6 +215,75 @@ class RecordTable(ScrollView, can_focus=True):
         self._ensure_window(index, index)
         i = index - self._cache_start
         return self._cache[i][0] if 0 <= i < len(self._cache) else None
+
+    def cell_value(self, row: int | None = None, column: int | None = None) -> tuple[str, Any]:
+        """(column name, whole value) of a cell, by default the cursor's."""
+        r = self.get_row(self.cursor_row if row is None else row)
+        c = self.cursor_column if column is None else column
+        name = self._source.columns[c] if 0 <= c < len(self._source.columns) else ""
+        return name, (r[c] if r is not None and 0 <= c < len(r) else None)
+
+    # -- columns: shown, hidden, sorted ---------------------------------------------------
+
+    @property
+    def shown_columns(self) -> list[int]:
+        """Source column indices on screen, in order."""
+        n = len(self._source.columns)
+        if self._shown_key != (n, len(self._hidden)):
+            self._shown = [i for i in range(n) if i not in self._hidden]
+            self._shown_key = (n, len(self._hidden))
+        return self._shown
+
+    @property
+    def hidden_columns(self) -> set[int]:
+        return set(self._hidden)
+
+    @hidden_columns.setter
+    def hidden_columns(self, hidden: set[int]) -> None:
+        n = len(self._source.columns)
+        hidden = {i for i in hidden if 0 <= i < n}
+        if n and len(hidden) >= n:  # one column always stays
+            hidden.discard(self.cursor_column if self.cursor_column in hidden else min(hidden))
+        self._hidden = hidden
+        self._shown_key = (-1, -1)
+        if self.cursor_column in hidden:
+            shown = self.shown_columns
+            self.set_reactive(RecordTable.cursor_column, shown[0] if shown else 0)
+        self._update_virtual_size()
+        self.scroll_to(x=0, animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def row_order(self) -> tuple[int, bool] | None:
+        """(column, descending) when the source is sorted, else None."""
+        source = self._source
+        return source.order if isinstance(source, SortableSource) else None
+
+    @property
+    def can_sort(self) -> bool:
+        return isinstance(self._source, SortableSource)
+
+    def sort_by(self, column: int | None, descending: bool = False) -> None:
+        """Sort by ``column`` (None: the source's own order); keeps the cursor on row 0."""
+        if not isinstance(self._source, SortableSource):
+            raise TypeError("this table's rows cannot be sorted")
+        self._source.set_order(column, descending)
+        if column is not None and len(self._widths) > column:  # room for the arrow
+            need = min(len(self._source.columns[column]) + 2, self.max_col_width)
+            self._widths[column] = max(self._widths[column], need)
+        self.cursor_row = 0
+        self.refresh_data()
+
+    def action_sort(self) -> None:
+        """Sort by the cursor's column: ascending, then descending, then the source order."""
+        order = self.row_order
+        col = self.cursor_column
+        if order is None or order[0] != col:
+            self.sort_by(col)
+        elif not order[1]:
+            self.sort_by(col, True)
+        else:
+            self.sort_by(None)
 
     # -- marks --------------------------------------------------------------------------
 
@@ -249,6 +350,47 @@ class RecordTable(ScrollView, can_focus=True):
     def action_cursor_end(self) -> None:
         self.cursor_row = self._row_count - 1
 
+    def action_cursor_left(self) -> None:
+        shown = self.shown_columns
+        if self.cursor_column in shown and shown.index(self.cursor_column) > 0:
+            self.cursor_column = shown[shown.index(self.cursor_column) - 1]
+        else:
+            self.scroll_to(x=0, animate=False, immediate=True)
+
+    def action_cursor_right(self) -> None:
+        shown = self.shown_columns
+        if self.cursor_column in shown and shown.index(self.cursor_column) < len(shown) - 1:
+            self.cursor_column = shown[shown.index(self.cursor_column) + 1]
+
+    def validate_cursor_column(self, value: int) -> int:
+        return max(0, min(value, len(self._source.columns) - 1))
+
+    def watch_cursor_column(self, old: int, new: int) -> None:
+        """Scroll sideways so the cursor's column is in view (fixed columns always are)."""
+        shown = self.shown_columns
+        if new not in shown:
+            return
+        pos = shown.index(new)
+        fixed = self._fixed_shown()
+        if pos >= fixed:
+            left = self._fixed_width(fixed)
+            start = sum(self._widths[i] + len(SEPARATOR) for i in shown[fixed:pos])
+            end = start + self._widths[new]
+            room = max(1, self.scrollable_content_region.width - left)
+            if start < self.scroll_x:
+                self.scroll_to(x=start, animate=False, immediate=True)
+            elif end > self.scroll_x + room:
+                self.scroll_to(x=min(start, end - room), animate=False, immediate=True)
+        self.refresh()
+
+    def _fixed_shown(self) -> int:
+        """How many of the leftmost shown columns stay in place."""
+        return min(self.fixed_columns, len(self.shown_columns))
+
+    def _fixed_width(self, fixed: int) -> int:
+        shown = self.shown_columns
+        return GUTTER + sum(self._widths[i] for i in shown[:fixed]) + len(SEPARATOR) * fixed
+
     def action_select_row(self) -> None:
         if self._row_count:
             row = self.cursor_row
@@ -261,15 +403,35 @@ class RecordTable(ScrollView, can_focus=True):
 
     # -- rendering ----------------------------------------------------------------------
 
-    def _line_text(self, cells: Sequence[str], raw: Sequence[Any] | None) -> str:
+    def _cells(self, cells: Sequence[str], raw: Sequence[Any] | None) -> list[str]:
+        """The shown cells padded to their widths (numbers right-aligned)."""
         parts = []
-        for i, width in enumerate(self._widths):
+        for i in self.shown_columns:
             cell = cells[i] if i < len(cells) else ""
+            width = self._widths[i]
             if raw is not None and i < len(raw) and is_number(raw[i]):
                 parts.append(cell.rjust(width))
             else:
                 parts.append(cell.ljust(width))
-        return SEPARATOR.join(parts)
+        return parts
+
+    def _header_cells(self) -> list[str]:
+        order = self.row_order
+        names = list(self._source.columns)
+        if order is not None and 0 <= order[0] < len(names):
+            names[order[0]] += " ▼" if order[1] else " ▲"
+        return self._cells([format_cell(n, self.max_col_width) for n in names], None)
+
+    def _segments(self, parts: list[str], style: Style, cursor: Style | None) -> list[Segment]:
+        """Cells joined by separators; the cursor's cell styled with ``cursor``."""
+        segs: list[Segment] = []
+        shown = self.shown_columns
+        for n, (i, part) in enumerate(zip(shown, parts, strict=True)):
+            if n:
+                segs.append(Segment(SEPARATOR, style))
+            cell_style = style + cursor if cursor is not None and i == self.cursor_column else style
+            segs.append(Segment(part, cell_style))
+        return segs
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -277,8 +439,8 @@ class RecordTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("record-table--header")
-            text = " " * GUTTER + self._line_text(self._source.columns, None)
-            strip = Strip([Segment(text, style)])
+            head = [Segment(" " * GUTTER, style)]
+            strip = Strip(head + self._segments(self._header_cells(), style, None))
             return self._crop(strip, scroll_x, width, style)
         index = scroll_y + y - 1
         if index >= self._row_count:
@@ -291,19 +453,20 @@ class RecordTable(ScrollView, can_focus=True):
         style = base
         if index in self._highlight_rows:
             style = style + self.get_component_rich_style("record-table--highlight")
+        cursor = None
         if index == self.cursor_row:
             style = style + self.get_component_rich_style("record-table--cursor")
+            cursor = self.get_component_rich_style("record-table--cursor-cell")
         if index in self._new_rows:
             gutter = Segment("● ", style + self.get_component_rich_style("record-table--new"))
         else:
             gutter = Segment(" " * GUTTER, style)
-        strip = Strip([gutter, Segment(self._line_text(cells, raw), style)])
+        strip = Strip([gutter, *self._segments(self._cells(cells, raw), style, cursor)])
         return self._crop(strip, scroll_x, width, style)
 
     def _crop(self, strip: Strip, scroll_x: int, width: int, style: Style) -> Strip:
         """Keep the gutter and the fixed columns in place and scroll the rest."""
         if scroll_x:
-            fixed = min(self.fixed_columns, len(self._widths))
-            left = GUTTER + sum(self._widths[:fixed]) + len(SEPARATOR) * fixed
+            left = self._fixed_width(self._fixed_shown())
             strip = Strip.join([strip.crop(0, left), strip.crop(left + scroll_x)])
         return strip.crop_extend(0, width, style)

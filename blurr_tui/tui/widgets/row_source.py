@@ -21,22 +21,62 @@ class RowSource(Protocol):
     def get_rows(self, start: int, count: int) -> list[tuple]: ...
 
 
+@runtime_checkable
+class SortableSource(RowSource, Protocol):
+    """A source that can give its rows ordered by one column."""
+
+    order: tuple[int, bool] | None  # (column, descending); None: the source's own order
+
+    def set_order(self, column: int | None, descending: bool = False) -> None: ...
+
+
+def sort_key(value: Any) -> tuple:
+    """Orders mixed values: blanks last, then numbers, then everything else as text."""
+    if value is None or value == "":
+        return (2, 0, "")
+    if is_number(value):
+        return (0, value, "")
+    return (1, 0, format_cell(value, None))
+
+
 class ListRowSource:
-    """A `RowSource` over an in-memory list of tuples."""
+    """A `RowSource` over an in-memory list of tuples (sortable by any column)."""
 
     def __init__(self, columns: Sequence[str], rows: list[tuple] | None = None) -> None:
         self.columns = list(columns)
         self.rows: list[tuple] = rows if rows is not None else []
+        self.order: tuple[int, bool] | None = None
+        self._sorted: list[tuple] | None = None
+        self._sorted_from: tuple[int, int] = (0, 0)
+
+    def set_order(self, column: int | None, descending: bool = False) -> None:
+        self.order = None if column is None else (column, descending)
+        self._sorted = None
+
+    def _view(self) -> list[tuple]:
+        if self.order is None:
+            return self.rows
+        stamp = (id(self.rows), len(self.rows))
+        if self._sorted is None or self._sorted_from != stamp:
+            col, desc = self.order
+            self._sorted = sorted(
+                self.rows,
+                key=lambda r: sort_key(r[col] if col < len(r) else None),
+                reverse=desc,
+            )
+            self._sorted_from = stamp
+        return self._sorted
 
     def row_count(self) -> int:
         return len(self.rows)
 
     def get_rows(self, start: int, count: int) -> list[tuple]:
-        return self.rows[start : start + count]
+        return self._view()[start : start + count]
 
 
-def format_cell(value: Any) -> str:
-    """One cell as text: None is blank, containers as compact JSON, one line, capped."""
+def format_cell(value: Any, cap: int | None = MAX_COL_WIDTH) -> str:
+    """One cell as text: None is blank, containers as compact JSON, one line, cut to ``cap``
+    characters (None: whole)."""
     if value is None:
         text = ""
     elif isinstance(value, str):
@@ -61,8 +101,8 @@ def format_cell(value: Any) -> str:
         text = str(value)
     if "\n" in text or "\t" in text:
         text = text.replace("\n", "⏎").replace("\t", " ")
-    if len(text) > MAX_COL_WIDTH:
-        text = text[: MAX_COL_WIDTH - 1] + "…"
+    if cap is not None and len(text) > cap:
+        text = text[: cap - 1] + "…"
     return text
 
 
