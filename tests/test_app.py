@@ -359,7 +359,7 @@ def test_quit_while_playing_at_full_speed_does_not_hang() -> None:
         return app
 
     app = asyncio.run(asyncio.wait_for(main(), 20))
-    thread = app.controller._thread
+    thread = app.controller.worker.thread
     assert thread is not None and not thread.is_alive()
 
 
@@ -403,11 +403,11 @@ def test_controller_pause_at_full_speed_shows_a_traced_event() -> None:
     c = ReplayController(load_streaming_file(SPEC), LOG)
     try:
         c.set_rate_now(None)
-        c._interrupt.set()  # as a pause does: every frame ends after one untraced event
+        c.worker.interrupt.set()  # as a pause does: every frame ends after one untraced event
         c.play_now(max_events=3)
         s = c.snapshot()
-        assert s.state == PAUSED and s.position == 4  # one more event, with its trace
-        assert s.step is not None and s.step.trace is not None and s.step.line.line_no == 4
+        assert s.state == PAUSED and s.position == 3  # where it paused, shown with its trace
+        assert s.step is not None and s.step.trace is not None and s.step.line.line_no == 3
     finally:
         c.close()
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .breakpoints import Breakpoint
 from .pipeline import Step
 from .reader import is_gzip
+from .watches import WatchValue
 
 PLAYING = "playing"
 PAUSED = "paused"
@@ -47,6 +49,13 @@ class Snapshot:
     window_anchors: tuple = ()  # engine.window.AnchorRow per row, in the same order
     time_ordered: bool = True
     error: str | None = None  # the worker failed (message), replay stopped
+    computed: int = 0  # the furthest event computed (position may be earlier)
+    hits: tuple[int, ...] = ()  # breakpoint hits found so far (positions)
+    breakpoints: tuple[Breakpoint, ...] = ()
+    watches: tuple[WatchValue, ...] = ()  # at the shown event, with the value before it
+    note: str | None = None  # why the replay stopped here (a breakpoint hit), or a notice
+    note_serial: int = 0  # changes whenever ``note`` is set
+    until_hit: bool = False  # ``c`` is running to the next breakpoint hit
 
 
 def count_lines(path: str | Path) -> int:
