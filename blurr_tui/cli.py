@@ -6,6 +6,7 @@ Headless commands import no Textual; the app is imported only when it is opened.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 
@@ -136,12 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         return _pick_and_replay()
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # `... | head`: the reader has all it wanted; end quietly
+        _silence_stdout()
         return 0
+    except OSError as exc:  # a file the command needed: one plain line, no [Errno n]
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        name = exc.filename if exc.filename is not None else type(exc).__name__
+        print(f"error: {name}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # last line of defence: one line, traceback only with --debug
         if getattr(args, "debug", False):
             traceback.print_exc()
@@ -151,6 +161,15 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests): nothing to silence
+        pass
 
 
 if __name__ == "__main__":

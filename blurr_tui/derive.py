@@ -3,8 +3,10 @@
 For every record of ``--aggregate`` (in first-save order) the Python expression ``--where``
 is evaluated with the record's fields by name (datetimes as aware ``datetime`` objects),
 ``record``, ``as_of``, ``identity``, ``key``, ``datetime``, ``timedelta`` and ``timezone``.
-Each match becomes one JSON line in subject/verb/object/context form, which a streaming BTS
-can read again (``specs/derived-abandoned-streaming.yml``).
+Each match becomes one JSON line in the shape of the log the database was built from
+(:mod:`blurr_tui.derive_shape`), which a streaming BTS can read again
+(``specs/derived-abandoned-streaming.yml``).  ``--follow`` keeps deriving as a ``run
+--follow`` beside it fills the database (:mod:`blurr_tui.derive_follow`).
 
 The database is opened read-only (:class:`~blurr_tui.store.readonly.ReadOnlyStore`).
 """
@@ -12,6 +14,7 @@ The database is opened read-only (:class:`~blurr_tui.store.readonly.ReadOnlyStor
 from __future__ import annotations
 
 import argparse
+import ast
 import builtins
 import json
 import sys
@@ -21,21 +24,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .derive_shape import EventShape, learn_shape
+
 if TYPE_CHECKING:  # the store is imported when the command runs, so the CLI starts fast
     from .store.readonly import ReadOnlyStore
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BUILTINS = builtins.__dict__
+PROVIDED = ("record", "as_of", "identity", "key", "datetime", "timedelta", "timezone")
 
 
-# --- values ---------------------------------------------------------------------------------
-
-
-def epoch_ms(dt: datetime) -> int:
-    return (dt - EPOCH) // timedelta(milliseconds=1)
-
-
-# --- deriving -------------------------------------------------------------------------------
+# --- the condition ----------------------------------------------------------------------------
 
 
 def compile_condition(where: str) -> Any:
@@ -51,11 +49,46 @@ def compile_condition(where: str) -> Any:
         ) from None
 
 
+def unknown_names(where: str, known: set[str]) -> list[str]:
+    """The names ``where`` reads that are neither in ``known``, provided, nor builtins
+    (names bound inside it, by a comprehension or a lambda, are its own)."""
+    bound: set[str] = set()
+    used: set[str] = set()
+    for node in ast.walk(ast.parse(where, mode="eval")):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return sorted(used - known - bound - set(PROVIDED) - set(_BUILTINS))
+
+
+def check_names(store: ReadOnlyStore, aggregate: str, where: str) -> None:
+    """Refuse a condition that names a column the aggregate does not have."""
+    from .store.readonly import DeriveError
+
+    columns = store.column_names(aggregate)
+    unknown = unknown_names(where, set(columns))
+    if unknown:
+        names = ", ".join(repr(n) for n in unknown)
+        raise DeriveError(
+            f"--where uses {names}, which {'is' if len(unknown) == 1 else 'are'} not "
+            f"a column of {aggregate} (columns: {', '.join(columns)}; also: "
+            f"{', '.join(PROVIDED)})"
+        )
+
+
+# --- deriving ---------------------------------------------------------------------------------
+
+
 @dataclass(slots=True)
 class DeriveStats:
     records: int = 0
     derived: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def all_failed(self) -> bool:
+        return self.records > 0 and sum(self.errors.values()) == self.records
 
     def skipped_summary(self) -> str:
         n = sum(self.errors.values())
@@ -66,11 +99,18 @@ class DeriveStats:
         return f"{n} record{'s' if n != 1 else ''} skipped: {'; '.join(parts)}{more}"
 
 
-def derive_events(
-    store: ReadOnlyStore, aggregate: str, code: Any, verb: str, as_of: datetime, stats: DeriveStats
-) -> Iterator[dict]:
-    """The derived events of ``aggregate``'s records matching ``code``, in ``_seq`` order."""
-    source = store.path.name
+@dataclass(frozen=True, slots=True)
+class Match:
+    key: str
+    identity: object
+    snapshot: dict
+    last: datetime  # the record's last interaction (_end_time), else as_of
+
+
+def matching_records(
+    store: ReadOnlyStore, aggregate: str, code: Any, as_of: datetime, stats: DeriveStats
+) -> Iterator[Match]:
+    """The records of ``aggregate`` for which ``code`` is true, in ``_seq`` order."""
     for key, snap in store.records(aggregate):
         stats.records += 1
         rec = store.decoded(aggregate, snap)
@@ -85,24 +125,27 @@ def derive_events(
         except Exception as exc:
             stats.errors[f"{type(exc).__name__}: {exc}".splitlines()[0][:200]] += 1
             continue
-        if not matched:
-            continue
-        end = rec.get("_end_time")
-        at = end if isinstance(end, datetime) else as_of
-        obj: dict[str, Any] = {"type": aggregate, "id": key}
-        obj.update((k, v) for k, v in snap.items() if k not in ("type", "id"))
+        if matched:
+            end = rec.get("_end_time")
+            yield Match(key, ident, snap, end if isinstance(end, datetime) else as_of)
+
+
+def derived_event(shape: EventShape, aggregate: str, verb: str, m: Match, now: datetime) -> dict:
+    obj: dict[str, Any] = {"type": aggregate, "id": m.key}
+    obj.update((k, v) for k, v in m.snapshot.items() if k not in ("type", "id"))
+    return shape.event(verb, m.identity, obj, m.last, m.key, now)
+
+
+def derive_events(
+    store: ReadOnlyStore, aggregate: str, code: Any, verb: str, as_of: datetime, stats: DeriveStats,
+    shape: EventShape | None = None,
+) -> Iterator[dict]:  # fmt: skip
+    """The derived events of ``aggregate``'s records matching ``code``, in ``_seq`` order."""
+    shape = shape if shape is not None else learn_shape(store.meta.get("log_path"))
+    now = datetime.now(UTC)
+    for m in matching_records(store, aggregate, code, as_of, stats):
         stats.derived += 1
-        yield {
-            "subject": {"type": "identity", "id": ident},
-            "verb": verb,
-            "object": obj,
-            "context": {
-                "at": epoch_ms(at),
-                "at_iso": at.isoformat(),
-                "caused_by": key,
-                "derived_from": source,
-            },
-        }
+        yield derived_event(shape, aggregate, verb, m, now)
 
 
 def resolve_as_of(store: ReadOnlyStore, text: str | None, err: TextIO) -> datetime:
@@ -135,12 +178,13 @@ def run_derive(
 ) -> DeriveStats:  # fmt: skip
     """Validate, then write the derived events to ``out`` (a stream or a file path, opened
     only once everything is valid); raises :class:`DeriveError`."""
-    from .store.readonly import ReadOnlyStore
+    from .store.readonly import DeriveError, ReadOnlyStore
 
     code = compile_condition(where)
     store = ReadOnlyStore(db)
     try:
         store.table(aggregate)  # unknown aggregate: fail before writing anything
+        check_names(store, aggregate, where)
         when = resolve_as_of(store, as_of, err)
         stats = DeriveStats()
         if isinstance(out, str):
@@ -158,6 +202,8 @@ def run_derive(
         f"(as of {when.isoformat()})",
         file=err,
     )
+    if stats.all_failed:
+        raise DeriveError(f"--where {where!r} failed on every record of {aggregate}")
     return stats
 
 
@@ -175,12 +221,25 @@ def cmd_derive(args: argparse.Namespace) -> int:
     from .store.readonly import DeriveError
 
     err = sys.stderr
+    if args.follow:
+        if not args.out or args.as_of:
+            print("error: --follow needs --out FILE (its own ledger) and no --as-of", file=err)
+            return 1
+        from .derive_follow import cmd_follow
+
+        try:
+            return cmd_follow(args, err)
+        except DeriveError as exc:
+            print(f"error: {exc}", file=err)
+            return 1
     try:
         out = args.out or sys.stdout
         run_derive(args.db, args.aggregate, args.where, args.verb, args.as_of, out, err)
     except DeriveError as exc:
         print(f"error: {exc}", file=err)
         return 1
+    except BrokenPipeError:
+        raise  # `derive ... | head`: the CLI ends quietly
     except OSError as exc:
         print(f"error: {exc.filename or args.out}: {exc.strerror}", file=err)
         return 1
@@ -209,5 +268,13 @@ def add_derive_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="ISO-8601 time for as_of (naive = UTC); default: the last event of the log",
     )
     p.add_argument("--out", "-o", metavar="FILE", help="write the events here, not stdout")
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep deriving as `run --follow` fills DB, appending each event to --out once",
+    )
+    p.add_argument(
+        "--poll", type=float, default=1.0, metavar="SECONDS", help="--follow: seconds between looks"
+    )
     p.set_defaults(func=cmd_derive)
     return p

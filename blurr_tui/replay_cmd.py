@@ -17,10 +17,15 @@ def add_replay_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .engine.errors import EngineAbort
     from .engine.loader import SpecError
     from .tui.app import make_app
 
+    if not Path(args.log).is_file():  # the same plain line as run and transform
+        print(f"error: {args.log}: no such event log", file=sys.stderr)
+        return 1
     try:
         app = make_app(args.spec, args.log, args.window_bts, args.db)
     except EngineAbort as exc:

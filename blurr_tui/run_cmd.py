@@ -150,4 +150,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"  bad lines are in the bad_events table: sqlite3 {summary.db} 'select * from bad_events'",
             highlight=False,
         )
+    if summary.lines and summary.bad == summary.lines:
+        err.print(escape(all_bad_hint(job, summary.lines)), highlight=False)
+        return 1
     return 130 if stop.is_set() and not args.follow else 0
+
+
+def all_bad_hint(job: object, lines: int) -> str:
+    """What to say when no line of the log could be used: most often, the wrong log."""
+    first = ""
+    try:
+        rows = job.store.bad_events(0, 1)  # type: ignore[attr-defined]
+        if rows:
+            first = f" (line {rows[0][0]}: {rows[0][3]})"
+    except Exception:  # the hint must never hide the summary above
+        first = ""
+    return (
+        f"error: none of the {lines:,} lines could be used{first}: does this log go with "
+        "this spec? Check its Identity and Time against one line of the log"
+    )

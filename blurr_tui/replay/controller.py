@@ -134,6 +134,16 @@ class ReplayController:
         return self.cursor
 
     @property
+    def db_lock(self) -> threading.RLock:
+        """The read side's lock (``records.db_lock``), for the app's row sources."""
+        return self.records.db_lock
+
+    @property
+    def reader(self) -> SqliteStore:
+        """The read connection (``records.reader``), for the app's row sources."""
+        return self.records.reader
+
+    @property
     def store(self) -> SqliteStore:
         return self.run.store
 

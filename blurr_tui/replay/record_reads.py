@@ -23,62 +23,63 @@ class RecordReads:
     def __init__(self, streaming: StreamingSpec) -> None:
         self.streaming = streaming
         self.db_lock = threading.RLock()  # held while the store and its reader are swapped
-        self.reader: SqliteStore | None = None
+        self._open: SqliteStore | None = None  # the read connection (None: not attached)
         self._seq_index: dict[str, list[int]] = {}
 
     def attach(self, store: SqliteStore, path: Path) -> None:
         """Read ``store``'s database (a new run): index its keys, forget the old rows."""
         with self.db_lock:
             self.close()
-            self.reader = reader_for(store, path)
+            self._open = reader_for(store, path)
             index_keys(store, self.streaming)
             self._seq_index = {}
 
     def close(self) -> None:
         with self.db_lock:
-            if self.reader is not None:
+            if self._open is not None:
                 try:
-                    self._reader.conn.close()
+                    self._open.conn.close()
                 except Exception:  # noqa: BLE001
                     pass
-                self.reader = None
+                self._open = None
 
     @property
-    def _reader(self) -> SqliteStore:
-        assert self.reader is not None, "RecordReads.attach() first"
-        return self.reader
+    def reader(self) -> SqliteStore:
+        """The store's read API over the read connection (hold ``db_lock`` while using it)."""
+        assert self._open is not None, "RecordReads.attach() first"
+        return self._open
 
     # The record tables page through the store by row number. Without a filter, row N is
     # found through an in-memory list of each table's _seq (grown as rows appear), so a page
     # is an index range rather than an OFFSET that reads every row before it.
     def _seqs(self, aggregate: str) -> list[int]:
         seqs = self._seq_index.setdefault(aggregate, [])
-        seqs += self._reader.seqs_after(aggregate, seqs[-1] if seqs else 0)
+        seqs += self.reader.seqs_after(aggregate, seqs[-1] if seqs else 0)
         return seqs
 
     def count(self, aggregate: str, identity: str | None = None) -> int:
         with self.db_lock:
             if identity is None:
                 return len(self._seqs(aggregate))
-            return self._reader.count(aggregate, identity)
+            return self.reader.count(aggregate, identity)
 
     def page(
         self, aggregate: str, offset: int, limit: int, identity: str | None = None
     ) -> list[tuple[str, dict]]:
         with self.db_lock:
             if identity is not None:
-                return self._reader.page(aggregate, offset, limit, identity)
+                return self.reader.page(aggregate, offset, limit, identity)
             seqs = self._seqs(aggregate)
             if offset >= len(seqs) or limit <= 0:
                 return []
             last = seqs[min(offset + limit, len(seqs)) - 1]
-            return self._reader.page_seqs(aggregate, seqs[offset], last)
+            return self.reader.page_seqs(aggregate, seqs[offset], last)
 
     def row_index(self, aggregate: str, key: str, identity: str | None = None) -> int | None:
         """The row (0-based, first-save order) of ``key`` in ``aggregate``'s table."""
         with self.db_lock:
-            conn = self._reader.conn
-            table = self._reader.table_for(aggregate).replace('"', '""')
+            conn = self.reader.conn
+            table = self.reader.table_for(aggregate).replace('"', '""')
             sql = f'SELECT _seq FROM "{table}" WHERE _key = ?'
             row = conn.execute(sql, (key,)).fetchone()
             if row is None:
@@ -93,7 +94,7 @@ class RecordReads:
     def aggregates(self) -> list[str]:
         """Aggregates with a table, in spec order."""
         with self.db_lock:
-            rows = self._reader.conn.execute("SELECT aggregate FROM aggregates").fetchall()
+            rows = self.reader.conn.execute("SELECT aggregate FROM aggregates").fetchall()
         have = {r[0] for r in rows}
         names = [a.name for a in self.streaming.aggregates if a.name in have]
         return names + sorted(have - set(names))

@@ -132,6 +132,10 @@ class ReadOnlyStore:
         for row in self.conn.execute(sql):
             yield row[0], t.codec.decode(row[2], row[3:], row[1])
 
+    def column_names(self, aggregate: str) -> list[str]:
+        """The names a record of ``aggregate`` has (``_identity``, times, fields)."""
+        return ["_identity", *(c.field for c in self.table(aggregate).layout.columns)]
+
     def decoded(self, aggregate: str, snapshot: dict) -> dict:
         """The snapshot with its datetime fields as aware datetimes."""
         dts = self.table(aggregate).datetime_fields

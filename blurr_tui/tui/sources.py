@@ -11,7 +11,6 @@ from blurr_tui.store.record_pages import (
     record_row,
     sortable_columns,
 )
-from blurr_tui.store.sqlite_store import SqliteStore
 
 START, END = "_start_time", "_end_time"
 _LABELS = {"_identity": "identity", START: "start", END: "end"}
@@ -59,23 +58,17 @@ class SqliteRowSource:
         if column is not None:
             field = self.fields[column]
             with self.controller.records.db_lock:
-                sortable = sortable_columns(self._reader(), self.aggregate)
+                sortable = sortable_columns(self.controller.records.reader, self.aggregate)
             if field not in sortable:
                 raise ValueError(f"{self.columns[column]} is kept outside the table's columns")
         self.order = None if column is None else (column, descending)
-
-    def _reader(self) -> SqliteStore:
-        """The controller's read connection (call with ``records.db_lock`` held)."""
-        reader = self.controller.records.reader
-        assert reader is not None, "the replay has no database open"
-        return reader
 
     def row_count(self) -> int:
         view = self.view
         if view is None:
             return self.controller.count(self.aggregate, self.identity)
         with self.controller.records.db_lock:
-            return count_records(self._reader(), self.aggregate, view)
+            return count_records(self.controller.records.reader, self.aggregate, view)
 
     def get_rows(self, start: int, count: int) -> list[tuple]:
         view = self.view
@@ -83,7 +76,9 @@ class SqliteRowSource:
             rows = self.controller.page(self.aggregate, start, count, self.identity)
         else:
             with self.controller.records.db_lock:
-                rows = page_records(self._reader(), self.aggregate, start, count, view)
+                rows = page_records(
+                    self.controller.records.reader, self.aggregate, start, count, view
+                )
         return self._tuples(rows)
 
     def row_index(self, key: str) -> int | None:
@@ -92,7 +87,7 @@ class SqliteRowSource:
         if view is None:
             return self.controller.row_index(self.aggregate, key, self.identity)
         with self.controller.records.db_lock:
-            return record_row(self._reader(), self.aggregate, key, view)
+            return record_row(self.controller.records.reader, self.aggregate, key, view)
 
     def _tuples(self, rows: list[tuple[str, dict]]) -> list[tuple]:
         out = []
