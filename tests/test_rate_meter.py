@@ -17,6 +17,14 @@ def test_one_event_per_second_reads_one() -> None:
     assert m.rate(105.2) == pytest.approx(1.0)
 
 
+def test_the_first_event_is_not_counted_over_no_time() -> None:
+    m = RateMeter()
+    m.reset(0.0, 0)
+    for i in range(1, 5):  # playing applies the first event at once, then one every 0.5 s
+        m.mark((i - 1) * 0.5, i)
+    assert m.rate(1.6) == pytest.approx(2.0)
+
+
 def test_two_events_per_second_with_frame_jitter() -> None:
     m = RateMeter()
     m.reset(0.0, 10)
@@ -40,4 +48,4 @@ def test_a_stall_lowers_the_rate() -> None:
     for i in range(1, 4):
         m.mark(float(i), i)
     assert m.rate(3.1) == pytest.approx(1.0)
-    assert m.rate(9.0) == pytest.approx(3 / 9)
+    assert m.rate(9.0) == pytest.approx(2 / 8)  # from the first event's time to now

@@ -62,6 +62,7 @@ def replayed():  # type: ignore[no-untyped-def]
 
 def test_identity_substring_and_glob(replayed: ReplayController) -> None:
     store = replayed.records.reader
+    assert store is not None
     everyone = count_records(store, "session_stats", RecordView())
     assert count_records(store, "session_stats", RecordView(pattern="B6")) == 1
     assert count_records(store, "session_stats", RecordView(pattern="b6")) == 1  # any case
@@ -74,6 +75,7 @@ def test_identity_substring_and_glob(replayed: ReplayController) -> None:
 
 def test_sort_by_a_column_with_row_lookup(replayed: ReplayController) -> None:
     store = replayed.records.reader
+    assert store is not None
     view = RecordView(order_by="games_played", descending=True)
     rows = page_records(store, "session_stats", 0, 10, view)
     played = [r["games_played"] for _, r in rows]

@@ -98,6 +98,8 @@ class Player:
                 traced = rate <= TRACE_ALL_UP_TO or now() >= t_end
             if advance(traced) is None or pb.state == AT_END:
                 break
+            if rate is not None:
+                pb.mark(c.run.position)
             if c._hit is not None:
                 pb.state = PAUSED
                 c._set_note(c._hit)
@@ -126,6 +128,6 @@ class Player:
     def set_rate_now(self, rate: float | None) -> None:
         pb = self.c.playback
         pb.rate = rate
-        pb.rate_mark = None
+        pb.start_measure(self.c.run.position)
         pb.next_due = time.monotonic()
         self.c._publish()

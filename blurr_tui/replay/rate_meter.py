@@ -18,15 +18,20 @@ class RateMeter:
     def __init__(self, window: float = WINDOW) -> None:
         self.window = window
         self._samples: deque[tuple[float, int]] = deque()
+        self._start = 0
 
     def reset(self, now: float, position: int) -> None:
-        """Start measuring (play pressed): ``position`` at ``now`` is the first sample."""
+        """Start measuring (play pressed, rate changed).  The first sample is the first
+        event applied after this, not this moment: playing applies one event at once, and
+        counting it over no time would overstate the rate."""
         self._samples.clear()
-        self._samples.append((now, position))
+        self._start = position
 
     def mark(self, now: float, position: int) -> None:
         """The replay is at ``position`` at ``now``."""
         samples = self._samples
+        if not samples and position == self._start:
+            return
         if samples:
             t, p = samples[-1]
             if position == p:

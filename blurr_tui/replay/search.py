@@ -15,6 +15,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..engine.runtime import StreamingEngine
+from ..engine.spec import StreamingSpec
+from .ordering import time_order
 from .reader import LogLine, is_gzip
 
 MAX_MATCHES = 100_000
@@ -103,11 +106,17 @@ def search_texts(
 def search_log(
     path: str | Path,
     query: EventQuery,
-    replay_order: Iterable[LogLine] | None = None,
+    time_ordered_by: StreamingSpec | None = None,
     stop: threading.Event | None = None,
 ) -> SearchResult:
-    """Search the log in file order, or in ``replay_order`` (a log replayed in time order)."""
-    if replay_order is None:
+    """Search the log in file order, or, for a log replayed in time order, in the order
+    ``time_ordered_by``'s replay applies it (so positions are the replay's)."""
+    if time_ordered_by is None:
         return search_texts(raw_lines(path), query, stop)
-    texts = (ln.raw.decode("utf-8", "backslashreplace").rstrip("\r\n") for ln in replay_order)
-    return search_texts(texts, query, stop)
+    lines = time_order(path, StreamingEngine(time_ordered_by))  # its own engine: a thread
+    return search_texts(_texts(lines), query, stop)
+
+
+def _texts(lines: Iterable[LogLine]) -> Iterator[str]:
+    for line in lines:
+        yield line.raw.decode("utf-8", "backslashreplace").rstrip("\r\n")

@@ -29,7 +29,18 @@ PALETTE: list[tuple[str, str, str]] = [
     ("Follow identity", "Filter to the current event's identity", "follow"),
     ("Window rows", "Compute the window rows of the current identity", "window"),
     ("Export database", "Write a SQLite copy of the records so far", "export"),
-    ("Keys", "Show the help screen", "help"),
+    ("Errors tab", "Bad lines and expression errors found so far (E)", "show_tab('errors')"),
+    ("Window tab", "The window rows (W)", "show_tab('window')"),
+    ("Next error", "Go to the next error (x)", "next_error(1)"),
+    ("Previous error", "Go to the previous error (X)", "next_error(-1)"),
+    ("Search events", "Text or /regex/ in the log's lines (s)", "search"),
+    ("Next match", "The next event the search matches (>)", "next_match(1)"),
+    ("Previous match", "The previous event the search matches (<)", "next_match(-1)"),
+    ("Sort table", "By the cursor's column: up, down, off (o)", "sort"),
+    ("Show / hide columns", "Choose the record table's columns (h)", "columns"),
+    ("Copy", "The cell, the trace line or the event's line (y)", "copy"),
+    ("Full view", "The whole cell or line (v)", "full_view"),
+    ("Replay keys", "The replay screen's keys (?)", "help"),
 ]
 
 
@@ -66,6 +77,10 @@ class BlurrApp(App[None]):
         yield from super().get_system_commands(screen)
         if isinstance(screen, ReplayScreen):
             for title, help_text, action in PALETTE:
+                name, _, args = action.partition("(")
+                params = tuple(a.strip("'\" ") for a in args.rstrip(")").split(",") if a)
+                if screen.check_action(name, params) is False:
+                    continue  # e.g. the window without a window BTS
                 yield SystemCommand(
                     title,
                     help_text,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from blurr_tui.engine.spec import StreamingSpec
 from blurr_tui.replay.controller import ReplayController
+from blurr_tui.replay.record_reads import RecordReads
 from blurr_tui.store.record_pages import (
     RecordView,
     count_records,
@@ -11,6 +12,7 @@ from blurr_tui.store.record_pages import (
     record_row,
     sortable_columns,
 )
+from blurr_tui.store.sqlite_store import SqliteStore
 
 START, END = "_start_time", "_end_time"
 _LABELS = {"_identity": "identity", START: "start", END: "end"}
@@ -57,8 +59,8 @@ class SqliteRowSource:
     def set_order(self, column: int | None, descending: bool = False) -> None:
         if column is not None:
             field = self.fields[column]
-            with self.controller.records.db_lock:
-                sortable = sortable_columns(self.controller.records.reader, self.aggregate)
+            with self._reads.db_lock:
+                sortable = sortable_columns(self._store(), self.aggregate)
             if field not in sortable:
                 raise ValueError(f"{self.columns[column]} is kept outside the table's columns")
         self.order = None if column is None else (column, descending)
@@ -67,18 +69,16 @@ class SqliteRowSource:
         view = self.view
         if view is None:
             return self.controller.count(self.aggregate, self.identity)
-        with self.controller.records.db_lock:
-            return count_records(self.controller.records.reader, self.aggregate, view)
+        with self._reads.db_lock:
+            return count_records(self._store(), self.aggregate, view)
 
     def get_rows(self, start: int, count: int) -> list[tuple]:
         view = self.view
         if view is None:
             rows = self.controller.page(self.aggregate, start, count, self.identity)
         else:
-            with self.controller.records.db_lock:
-                rows = page_records(
-                    self.controller.records.reader, self.aggregate, start, count, view
-                )
+            with self._reads.db_lock:
+                rows = page_records(self._store(), self.aggregate, start, count, view)
         return self._tuples(rows)
 
     def row_index(self, key: str) -> int | None:
@@ -86,8 +86,19 @@ class SqliteRowSource:
         view = self.view
         if view is None:
             return self.controller.row_index(self.aggregate, key, self.identity)
-        with self.controller.records.db_lock:
-            return record_row(self.controller.records.reader, self.aggregate, key, view)
+        with self._reads.db_lock:
+            return record_row(self._store(), self.aggregate, key, view)
+
+    @property
+    def _reads(self) -> RecordReads:
+        return self.controller.records
+
+    def _store(self) -> SqliteStore:
+        """The replay database's read connection (call with ``_reads.db_lock`` held)."""
+        reader = self._reads.reader
+        if reader is None:
+            raise RuntimeError("the replay's database is not open")
+        return reader
 
     def _tuples(self, rows: list[tuple[str, dict]]) -> list[tuple]:
         out = []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from blurr_tui.replay.controller import PLAYING, ReplayController, Snapshot
+from blurr_tui.tui.problems import ProblemList
+from blurr_tui.tui.sources import SqliteRowSource
 from blurr_tui.tui.widgets import EventView, RecordTable, TraceView, TransportBar
 from blurr_tui.tui.widgets.row_source import ListRowSource
 
@@ -51,13 +53,14 @@ class PaneUpdater:
         self._step_key: tuple[int, int] | None = None
         self._data_key: tuple | None = None
         self._marks_key: tuple | None = None
-        self._problems = -1
+        self.problems = ProblemList()  # every problem found, kept across re-runs
+        self._problems_of: object = None  # the spec the problems were found with
         self._window: object = None
 
     def force_tables(self) -> None:
         self._data_key = self._marks_key = None
 
-    def update(self, snap: Snapshot, identity: str | None) -> None:
+    def update(self, snap: Snapshot, identity: str | None, pattern: str | None = None) -> None:
         step = snap.step
         self.transport.update_state(
             state=snap.state,
@@ -67,14 +70,14 @@ class PaneUpdater:
             identity=step.identity if step is not None else None,
             speed=snap.rate,
             measured_rate=snap.measured_rate,
-            bad_lines=len(snap.bad),
-            errors=len(snap.errors),
+            bad_lines=self.problems.bad_lines,
+            errors=self.problems.errors,
         )
         step_key = (snap.run_serial, snap.step_serial)
         if step_key != self._step_key:
             self._step_key = step_key
             self._show_step(snap)
-        data_key = (snap.run_serial, snap.data_serial, identity)
+        data_key = (snap.run_serial, snap.data_serial, identity, pattern)
         marks_key = (data_key, snap.step_serial)
         if data_key != self._data_key:
             self._data_key = data_key
@@ -83,19 +86,25 @@ class PaneUpdater:
         if marks_key != self._marks_key:
             self._marks_key = marks_key
             self._mark_rows(snap, identity)
-        n = len(snap.bad) + len(snap.errors)
-        if n != self._problems:
-            self._problems = n
-            rows = [(ln, "bad line", why, pos) for ln, why, pos in snap.bad]
-            rows += list(snap.errors)
-            rows.sort(key=lambda r: r[3])
-            self.errors.set_source(problems_source(tuple(rows)))
-            self.errors.border_title = f"Bad lines {len(snap.bad)} · errors {len(snap.errors)}"
+        self._update_problems(snap)
         if self.window is not None and snap.window is not self._window:
             self._window = snap.window
             self.window.set_source(window_source(snap.window, snap.window_anchors))
             if snap.window is not None:
                 self.window.border_title = f"Window rows of {snap.window[0]}"
+
+    def _update_problems(self, snap: Snapshot) -> None:
+        """Add what this snapshot found to the Errors tab (a reloaded spec starts afresh)."""
+        spec = self.controller.streaming
+        fresh = spec is not self._problems_of
+        if fresh:
+            self._problems_of = spec
+            self.problems.clear()
+        if self.problems.add(snap.bad, snap.errors) or fresh:
+            p = self.problems
+            self.errors.set_source(problems_source(tuple(p.rows)), keep_position=not fresh)
+            self.errors.border_title = f"Bad lines {p.bad_lines} · errors {p.errors}"
+        self.transport.update_state(bad_lines=self.problems.bad_lines, errors=self.problems.errors)
 
     def _show_step(self, snap: Snapshot) -> None:
         step = snap.step
@@ -136,8 +145,12 @@ class PaneUpdater:
         for agg, table in self.tables.items():
             marks: set[int] = set()
             new: set[int] = set()
+            source = table.source
             for t in touched.get(agg, ()):
-                idx = self.controller.row_index(agg, t.key, identity)
+                if isinstance(source, SqliteRowSource):
+                    idx = source.row_index(t.key)
+                else:
+                    idx = self.controller.row_index(agg, t.key, identity)
                 if idx is None:
                     continue
                 marks.add(idx)

@@ -124,6 +124,7 @@ class ReloadUi:
         for agg in screen.aggregates:
             src = SqliteRowSource(self.controller, agg)
             src.identity = screen.identity_filter
+            src.pattern = screen.identity_pattern
             screen.sources[agg] = src
             table = screen.query_one(f"#{screen.table_id(agg)}", RecordTable)
             table.set_source(src)
@@ -170,11 +171,12 @@ class ReloadUi:
             screen.set_identity_filter(target.identity)
             screen.action_window()
             return
-        if screen.identity_filter not in (None, target.identity):
-            screen.follow = False
-            screen.set_identity_filter(None)
         agg = target.aggregate
-        index = self.controller.row_index(agg, target.key, screen.identity_filter)
+        index = screen.sources[agg].row_index(target.key)
+        if index is None and (screen.identity_filter or screen.identity_pattern):
+            screen.follow = False  # the record is filtered out: show every identity
+            screen.set_identity_filter(None)
+            index = screen.sources[agg].row_index(target.key)
         screen.query_one("#tabs", TabbedContent).active = screen.tab(agg)
         table = screen.query_one(f"#{screen.table_id(agg)}", RecordTable)
         table.focus()

@@ -16,6 +16,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane, TextArea
 
 from blurr_tui.replay.controller import AT_END, PLAYING, SPEEDS, ReplayController, Snapshot
+from blurr_tui.replay.search import EventQuery, SearchError
+from blurr_tui.tui.event_search import EventSearch
+from blurr_tui.tui.screens.columns import ColumnsScreen
+from blurr_tui.tui.screens.inspect import copy_text, full_view, table_title
 from blurr_tui.tui.screens.modals import AnchorScreen, HelpScreen, InputModal
 from blurr_tui.tui.screens.panes import PaneUpdater, problems_source, window_source
 from blurr_tui.tui.screens.reload_ui import ReloadUi
@@ -36,8 +40,9 @@ class ReplayScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_play", "Play/Pause", priority=True),
         Binding("n", "step(1)", "Step"),
-        Binding("right", "step(1)", "Step", show=False, priority=True),
-        Binding("shift+right", "step(10)", "Step 10", show=False, priority=True),
+        # not priority: a focused record table takes left/right to scroll sideways
+        Binding("right", "step(1)", "Step", show=False),
+        Binding("shift+right", "step(10)", "Step 10", show=False),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
         Binding("minus", "speed(-1)", "Slower", key_display="-"),
         Binding("r", "reload", "Reload spec"),
@@ -48,6 +53,18 @@ class ReplayScreen(Screen[None]):
         Binding("f", "follow", "Follow"),
         Binding("w", "window", "Window", show=False),
         Binding("e", "export", "Export"),
+        Binding("E", "show_tab('errors')", "Errors", key_display="E"),
+        Binding("W", "show_tab('window')", "Window", key_display="W"),
+        Binding("s", "search", "Search"),
+        Binding("greater_than_sign", "next_match(1)", "Next match", key_display=">", show=False),
+        Binding("less_than_sign", "next_match(-1)", "Prev match", key_display="<", show=False),
+        Binding("x", "next_error(1)", "Next error", show=False),
+        Binding("X", "next_error(-1)", "Prev error", show=False),
+        Binding("o", "sort", "Sort", show=False),
+        Binding("h", "columns", "Columns", show=False),
+        Binding("y", "copy", "Copy", show=False),
+        Binding("v", "full_view", "View", show=False),
+        *[Binding(str(i), f"tab({i})", f"Tab {i}", show=False) for i in range(1, 10)],
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -57,8 +74,10 @@ class ReplayScreen(Screen[None]):
         self.controller = controller
         self.aggregates = controller.aggregates()
         self.sources = {a: SqliteRowSource(controller, a) for a in self.aggregates}
-        self.identity_filter: str | None = None
+        self.identity_filter: str | None = None  # exactly this identity (f follows one)
+        self.identity_pattern: str | None = None  # a substring or glob (/ filter)
         self.follow = False
+        self.search = EventSearch()
         self._pending: list[tuple[str, Future]] = []
         self.panes: PaneUpdater | None = None
         self._shown_state = ""
@@ -90,7 +109,7 @@ class ReplayScreen(Screen[None]):
                     with TabPane(agg, id=tab_id(agg)):
                         yield RecordTable(self.sources[agg], fixed_columns=1, id=tab_id(agg) + "-t")
                 with TabPane("Errors", id="errors"):
-                    yield RecordTable(problems_source(()), id="errors-table")
+                    yield RecordTable(problems_source(()), max_col_width=120, id="errors-table")
                 yield self.reload_ui.diff_tab()
                 if self.controller.window_spec is not None:
                     with TabPane("Window", id="window"):
@@ -127,7 +146,7 @@ class ReplayScreen(Screen[None]):
         if self.follow and snap.step is not None and snap.step.identity is not None:
             if snap.step.identity != self.identity_filter:
                 self.set_identity_filter(snap.step.identity)
-        self.panes.update(snap, self.identity_filter)
+        self.panes.update(snap, self.identity_filter, self.identity_pattern)
         self.reload_ui.poll()
         self.query_one(TransportBar).update_state(reload=self.reload_ui.transport_text())
         if not snap.time_ordered and not self._order_noted:
@@ -240,21 +259,29 @@ class ReplayScreen(Screen[None]):
             if value is None:
                 return
             self.follow = False
-            self.set_identity_filter(value.strip() or None)
+            self.set_identity_filter(None, value.strip() or None)
 
-        current = self.identity_filter or ""
+        current = self.identity_pattern or self.identity_filter or ""
         self.app.push_screen(
-            InputModal("Filter records by identity", current, "identity (empty clears)"), done
+            InputModal(
+                "Filter records by identity",
+                current,
+                "part of an identity, or a glob: B6, B6*, ?9C1 (empty clears)",
+            ),
+            done,
         )
 
-    def set_identity_filter(self, identity: str | None) -> None:
+    def set_identity_filter(self, identity: str | None, pattern: str | None = None) -> None:
+        """Show one identity's records (``identity``) or those matching ``pattern``."""
         self.identity_filter = identity
+        self.identity_pattern = pattern if identity is None else None
         for src in self.sources.values():
             src.identity = identity
+            src.pattern = self.identity_pattern
         self._set_titles()
         if self.panes is not None:
             self.panes.force_tables()
-            self.panes.update(self.snapshot, identity)
+            self.panes.update(self.snapshot, identity, self.identity_pattern)
 
     def _set_titles(self) -> None:
         for agg in self.aggregates:
@@ -264,6 +291,8 @@ class ReplayScreen(Screen[None]):
                 title += f"  identity = {self.identity_filter}"
                 if self.follow:
                     title += " (follow)"
+            elif self.identity_pattern is not None:
+                title += f"  identity ~ {self.identity_pattern}"
             table.border_title = title
 
     def action_follow(self) -> None:
@@ -279,9 +308,21 @@ class ReplayScreen(Screen[None]):
         if self.controller.window_spec is None:
             self.notify("No window BTS given (--window-bts)", severity="warning")
             return
-        self._track("window", self.controller.compute_window(self.identity_filter))
+        self._track("window", self.controller.compute_window(self._window_identity()))
         self.query_one("#tabs", TabbedContent).active = "window"
         self.query_one("#window-table", RecordTable).focus()  # Enter explains a row
+
+    def _window_identity(self) -> str | None:
+        """The filtered identity; with a pattern, the identity of the record under the
+        cursor of the first table; else None (the current event's identity)."""
+        if self.identity_filter is not None or self.identity_pattern is None:
+            return self.identity_filter
+        for agg in self.aggregates:
+            table = self.query_one(f"#{tab_id(agg)}-t", RecordTable)
+            row = table.get_row(table.cursor_row)
+            if row is not None and len(row) > 1 and row[1] is not None:
+                return str(row[1])
+        return None
 
     def action_export(self) -> None:
         def done(value: str | None) -> None:
@@ -298,6 +339,144 @@ class ReplayScreen(Screen[None]):
             ),
             done,
         )
+
+    # -- tabs, errors, search, and looking closer (issue 11) ------------------------------
+    def action_tab(self, n: int) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        panes = list(tabs.query(TabPane))
+        if 1 <= n <= len(panes):
+            self.action_show_tab(str(panes[n - 1].id))
+
+    def action_show_tab(self, pane_id: str) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        if not tabs.query(f"#{pane_id}"):
+            self.notify("No window BTS given (--window-bts)", severity="warning")
+            return
+        tabs.active = pane_id
+        tabs.query_one(f"#{pane_id}").query(RecordTable).first().focus()
+
+    def active_table(self) -> RecordTable | None:
+        """The focused record table, else the one on the active tab."""
+        if isinstance(self.focused, RecordTable):
+            return self.focused
+        pane = self.query_one("#tabs", TabbedContent).active_pane
+        tables = pane.query(RecordTable) if pane is not None else None
+        return tables.first() if tables else None
+
+    def action_next_error(self, direction: int) -> None:
+        if self.panes is None:
+            return
+        problems = self.panes.problems
+        position = self.snapshot.position
+        i = problems.after(position) if direction > 0 else problems.before(position)
+        if i is None:
+            where = "after" if direction > 0 else "before"
+            more = " (found so far: play on to find more)" if self.snapshot.state != AT_END else ""
+            self.notify(f"No error {where} event {position:,}{more}", severity="warning")
+            return
+        line, kind, reason, target = problems.rows[i]
+        self.goto(target)
+        errors = self.query_one("#errors-table", RecordTable)
+        if errors.source.order is None:  # type: ignore[attr-defined]
+            errors.scroll_to_row(i, move_cursor=True)
+        self.notify(f"Error {i + 1} of {len(problems)}: line {line:,} ({kind}): {reason}")
+
+    def action_search(self) -> None:
+        def done(value: str | None) -> None:
+            if value is None or not value.strip():
+                return
+            try:
+                query = EventQuery.parse(value)
+            except SearchError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.run_worker(self._find(query), exclusive=True, group="search")
+
+        last = self.search.result.query.text if self.search.result is not None else ""
+        self.app.push_screen(
+            InputModal(
+                "Search the events",
+                last,
+                "text (any case) or /regex/",
+                "> next match · < previous match",
+            ),
+            done,
+        )
+
+    async def _find(self, query: EventQuery) -> None:
+        self.query_one(TransportBar).update_state(search=f"searching {query.text!r}…")
+        in_time_order = None if self.snapshot.time_ordered else self.controller.streaming
+        result = await self.search.find(self.controller.log_path, query, in_time_order)
+        if result.count:
+            self.action_next_match(1)
+        else:
+            self.notify(f"No event matches {query.text!r}", severity="warning")
+            self._show_search()
+
+    def action_next_match(self, direction: int) -> None:
+        if self.search.result is None:
+            self.notify("s searches the events first", severity="warning")
+            return
+        target = self.search.move(self.snapshot.position, direction)
+        if target is not None:
+            self.goto(target)
+        self._show_search(target)
+
+    def _show_search(self, position: int | None = None) -> None:
+        text = self.search.status(position)
+        self.query_one(TransportBar).update_state(search=text)
+
+    def action_sort(self) -> None:
+        table = self.active_table()
+        if table is None or not table.can_sort:
+            self.notify("This table cannot be sorted", severity="warning")
+            return
+        try:
+            table.action_sort()
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        order = table.row_order
+        name = table.source.columns[table.cursor_column]
+        what = "first-save order" if order is None else f"{name} {'▼' if order[1] else '▲'}"
+        self.notify(f"{table_title(table)}: sorted by {what}")
+
+    def action_columns(self) -> None:
+        table = self.active_table()
+        if table is None:
+            return
+
+        def done(hidden: set[int] | None) -> None:
+            if hidden is not None:
+                table.hidden_columns = hidden
+
+        title = f"Columns of {table_title(table)}"
+        self.app.push_screen(
+            ColumnsScreen(title, list(table.source.columns), table.hidden_columns), done
+        )
+
+    def _raw_event(self) -> str | None:
+        step = self.snapshot.step
+        if step is None:
+            return None
+        return step.line.raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
+
+    def action_full_view(self) -> None:
+        widget = self.focused if self.focused is not None else self.active_table()
+        screen = full_view(widget, self._raw_event())
+        if screen is None:
+            self.notify("Nothing to show here", severity="warning")
+            return
+        self.app.push_screen(screen)
+
+    def action_copy(self) -> None:
+        got = copy_text(self.focused, self._raw_event())
+        if got is None:
+            self.notify("Nothing to copy yet", severity="warning")
+            return
+        what, text = got
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied {what} ({len(text):,} characters)")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
@@ -322,6 +501,7 @@ class ReplayScreen(Screen[None]):
             return False  # typing in the spec pane: space and arrows edit
         if action == "step" and self.snapshot.state == AT_END:
             return None  # shown dimmed
-        if action == "window" and self.controller.window_spec is None:
-            return False
+        if action in ("window", "show_tab") and self.controller.window_spec is None:
+            if action == "window" or parameters == ("window",):
+                return False
         return True

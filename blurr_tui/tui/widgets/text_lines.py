@@ -45,7 +45,7 @@ def wrap_text(text: Text, width: int) -> list[Text]:
     return out
 
 
-class TextLinesView(ScrollView, can_focus=True):
+class TextLinesView(ScrollView, can_focus=True, inherit_bindings=False):
     """Shows a list of one-line `Text`s, wrapped (or scrollable sideways), with a cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

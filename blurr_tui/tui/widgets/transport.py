@@ -37,6 +37,8 @@ class TransportState:
     bad_lines: int = 0
     errors: int = 0
     reload: str | None = None  # what the last spec reload did ("3 records changed", …)
+    search: str | None = None  # e.g. "search 'B6FA' 3 of 17"
+    following: str | None = None  # e.g. "following the log: 12 new lines"
 
 
 def format_rate(rate: float) -> str:
@@ -45,6 +47,11 @@ def format_rate(rate: float) -> str:
     if rate >= 100:
         return f"{rate:,.0f} ev/s"
     return f"{rate:.3g} ev/s"
+
+
+def format_measured(rate: float) -> str:
+    """A measured rate: one decimal below 10 ev/s (1.0, not 0.997)."""
+    return f"{rate:.1f} ev/s" if rate < 10 else format_rate(rate)
 
 
 def position_bar(position: int, total: int | None, width: int) -> Text:
@@ -96,6 +103,8 @@ class TransportBar(Widget):
         bad_lines: int | _Keep = KEEP,
         errors: int | _Keep = KEEP,
         reload: str | None | _Keep = KEEP,
+        search: str | None | _Keep = KEEP,
+        following: str | None | _Keep = KEEP,
     ) -> None:
         """Set the values given (None is a value: speed None = max); repaints only on change."""
         given = dict(
@@ -109,6 +118,8 @@ class TransportBar(Widget):
             bad_lines=bad_lines,
             errors=errors,
             reload=reload,
+            search=search,
+            following=following,
         )
         changes: dict[str, Any] = {k: v for k, v in given.items() if v is not KEEP}
         self.set_state(replace(self._state, **changes))
@@ -144,7 +155,7 @@ class TransportBar(Widget):
         bottom.append("max" if s.speed is None else format_rate(s.speed))
         if s.state == PLAYING and s.measured_rate is not None:
             bottom.append("  measured ", "dim")
-            bottom.append(format_rate(s.measured_rate))
+            bottom.append(format_measured(s.measured_rate))
         bottom.append("  bad lines ", "dim")
         bottom.append(f"{s.bad_lines:,}", "bold yellow" if s.bad_lines else "")
         bottom.append("  errors ", "dim")
@@ -152,6 +163,12 @@ class TransportBar(Widget):
         if s.reload:
             bottom.append("  spec ", "dim")
             bottom.append(s.reload, "bold magenta")
+        if s.search:
+            bottom.append("  ")
+            bottom.append(s.search, "bold magenta")
+        if s.following:
+            bottom.append("  ")
+            bottom.append(s.following, "bold cyan")
         return top, bottom
 
     def render(self) -> Text:
