@@ -85,7 +85,7 @@ def _fields(raw: Any, fqn: str) -> tuple[FieldSpec, ...]:
 # An inactivity interval longer than this overflows Python's dates (year 9999) for events
 # before 2100: Blurr 0.4.1 crashes with an OverflowError; we refuse the spec, saying why.
 MAX_INTERVAL_SECONDS = 7_899 * 365 * 86_400
-# Block and Activity aggregates keep their own times under these names.
+# Block and Activity aggregates keep their own times under these names (Blurr's own fields).
 TIME_FIELD_NAMES = frozenset({"_start_time", "_end_time"})
 
 
@@ -115,13 +115,12 @@ def _aggregate(raw: Any, parent_fqn: str) -> AggregateSpec:
     if kind is AggregateKind.LABEL:
         raise SpecError(f"{fqn}: Blurr:Aggregate:Label is not implemented by Blurr 0.4.1")
     fields = _fields(raw.get("Fields"), fqn)
+    # Blurr injects `_identity` (and a Block's or Activity's `_start_time`/`_end_time`) and
+    # its definition replaces a user field of the same name: that field does nothing.
+    predefined = {"_identity"}
     if kind in (AggregateKind.BLOCK, AggregateKind.ACTIVITY):
-        for f in fields:
-            if f.name in TIME_FIELD_NAMES:
-                raise SpecError(
-                    f"{f.fqn}: a field cannot be named {f.name}: a {kind.value.capitalize()} "
-                    "aggregate keeps its own time there (names starting with `_` are reserved)"
-                )
+        predefined |= TIME_FIELD_NAMES
+    fields = tuple(f for f in fields if f.name not in predefined)
     return AggregateSpec(
         name=name,
         kind=kind,

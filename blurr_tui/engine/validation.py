@@ -9,6 +9,7 @@ unknown aggregate fields, bad window sources and types, duplicates, bad store re
 from __future__ import annotations
 
 import ast
+import importlib.util
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ MESSAGES = {
     "integer (Blurr 0.4.1 accepts the string here but crashes when it runs).",
     "window_too_long": "Attribute `{key}` under `{fqn}` is {value} {what}s: longer than "
     "Python's dates can reach (about 7,900 years) " + CRASH + ".",
+    "no_module": "Module `{value}` cannot be found: Blurr 0.4.1 rejects every event "
+    "(import failed).",
     "interval_too_big": "Attribute `{key}` under `{fqn}` is {value}: longer than Python's dates "
     "can reach (about 7,900 years) " + CRASH + ".",
     "not_list": "Attribute `{key}` under `{fqn}` must be a list of {what}.",
@@ -111,6 +114,16 @@ def _describe(value: object) -> str:
     if isinstance(value, dict | list):
         return "a mapping" if isinstance(value, dict) else "a list"
     return "null" if value is None else f"a {type(value).__name__} ({str(value)[:40]!r})"
+
+
+def _findable(module: str) -> bool:
+    """Whether the top-level package of ``module`` can be found (nothing is imported)."""
+    words = module.split()  # `datetime as dt` imports datetime
+    top = words[0].split(".")[0] if words else ""
+    try:
+        return bool(top) and importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _too_long(interval: object) -> bool:
@@ -281,6 +294,9 @@ class _Checker(WindowChecks):
             names, error = import_names(entry["Module"], idents or [])
             if error:
                 self.add(entry, "Module", fqn, "import", message=error)
+            elif not _findable(entry["Module"]):
+                message = MESSAGES["no_module"].format(value=entry["Module"])
+                self.add(entry, "Module", fqn, "import", message=message)
             bound |= names
         return bound - {"*"}, "*" in bound
 
