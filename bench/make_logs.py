@@ -1,7 +1,7 @@
 """Build the benchmark logs (not committed: they are derived and large).
 
-python bench/make_logs.py scaled [--copies 20] [--out bench/out/tutorial2-x20.log]
-    tutorial 2's log ×N, users and sessions made distinct per copy (≈47k events at ×20)
+python bench/make_logs.py scaled [--copies 40] [--out bench/out/tutorial2-x40.log]
+    tutorial 2's log ×N, users and sessions made distinct per copy (94,720 events at ×40)
 python bench/make_logs.py big [--events 1000000] [--out bench/out/big-1m.log]
     a generated, time-ordered log of game events in tutorial 2's shape
 """
@@ -66,7 +66,7 @@ def big(out: Path, events: int, seed: int = 7) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=["scaled", "big"])
-    ap.add_argument("--copies", type=int, default=20)
+    ap.add_argument("--copies", type=int, default=40)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--out")
     a = ap.parse_args()

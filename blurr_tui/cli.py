@@ -31,7 +31,12 @@ def _cmd_transform(args: argparse.Namespace) -> int:
         print("error: no event log given (LOG... or --source F1,F2)", file=sys.stderr)
         return 1
     result = run_transform(
-        args.streaming_bts, args.window_bts, logs, debug=args.debug, processor=args.data_processor
+        args.streaming_bts,
+        args.window_bts,
+        logs,
+        debug=args.debug,
+        processor=args.data_processor,
+        jobs=args.jobs,
     )
     out = sys.stdout
     for line in result.stdout_lines:
@@ -105,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-processor",
         default="simple",
         help="simple (JSON lines, the default) or ipfix (Blurr's IPFIX data sets)",
+    )
+    t.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per core; one for a log under 1 MB)",
     )
     t.set_defaults(func=_cmd_transform)
 

@@ -13,8 +13,12 @@ import gzip
 import json
 import traceback
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, cast
+
+from orjson import JSONDecodeError
+from orjson import loads as orjson_loads
 
 from .engine.errors import EngineAbort, EventRejected
 from .engine.loader import SpecError, load_streaming_file, load_window_file, locate
@@ -22,7 +26,8 @@ from .engine.runtime import StreamingEngine
 from .engine.spec import StreamingSpec, WindowSpec
 from .engine.store import MemoryStore, RecordStore
 from .engine.window import WindowTransform
-from .replay.jsonline import loads_line
+from .parallel import WorkerFailed, default_jobs, owner
+from .replay.jsonline import checked_event, loads_event
 from .replay.reader import is_gzip
 
 
@@ -33,12 +38,15 @@ class TransformResult:
     exit_code: int = 0
     events_read: int = 0
     events_bad: int = 0
+    # where each bad-line message of stderr_lines comes from: (file index, line, record)
+    bad_at: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class _Group:
     identity: str
-    events: list = field(default_factory=list)  # (time, seq, record, line_no)
+    first: tuple[int, int, int]  # (file index, line, record in line) of its first event
+    events: list = field(default_factory=list)  # (time, record, line_no)
 
 
 def _describe_line(raw: bytes) -> str:
@@ -80,35 +88,70 @@ def ipfix_records(value: object) -> list[dict]:
 
 
 def read_groups(
-    engine: StreamingEngine, paths: list[str], result: TransformResult, processor: str = "simple"
+    engine: StreamingEngine,
+    paths: list[str],
+    result: TransformResult,
+    processor: str = "simple",
+    part: tuple[int, int] = (0, 1),
 ) -> dict[str, _Group]:
+    """Every log's events grouped by identity (first-seen order), bad lines reported.
+
+    ``part=(k, n)``: only the identities worker ``k`` of ``n`` owns (see parallel); a bad line
+    is reported by exactly one worker: the owner of its identity when it has one, else 0.
+    """
     groups: dict[str, _Group] = {}
-    seq = 0
     ipfix = processor == "ipfix"
-    for path in paths:
+    k, n = part
+    peek = engine.plain_identity if n > 1 else None
+    # Another worker's line is dropped right after orjson reads it: its identity (a string
+    # orjson and json.loads read alike) is all this worker needs from it.
+    skip = peek is not None and not ipfix and engine.has_plain_read
+    read = engine.read
+    for fi, path in enumerate(paths):
+        line_no = 0
         with open_log(path) as fh:
-            for line_no, raw in enumerate(fh, 1):
-                result.events_read += 1
+            for line_no, raw in enumerate(fh, 1):  # noqa: B007 (counted after the loop)
+                pre = None
+                if skip:
+                    try:
+                        pre = orjson_loads(raw)
+                    except JSONDecodeError:
+                        pre = None
+                    if type(pre) is dict:
+                        ident = peek(pre)  # type: ignore[misc]
+                        if ident is not None and hash(ident) % n != k:
+                            continue
                 try:
-                    value = loads_line(raw)
+                    value, flat = loads_event(raw) if pre is None else checked_event(pre, raw)
                     values = ipfix_records(value) if ipfix else (value,)
                 except Exception as exc:  # bad JSON, or an ipfix line of the wrong shape
-                    _bad(result, path, line_no, raw, _why(exc, raw))
+                    if k == 0:
+                        _bad(result, path, line_no, raw, _why(exc, raw), (fi, line_no, 0))
                     continue
-                for one in values:
+                for sub, one in enumerate(values):
+                    owned = False
+                    if peek is not None:
+                        ident = peek(one)
+                        if ident is not None:
+                            if hash(ident) % n != k:  # parallel.owner, inlined
+                                continue
+                            owned = True
                     try:
-                        identity, time, record = engine.read(one)
+                        identity, time, record = read(one, flat and not ipfix)
                     except EventRejected as exc:
-                        _bad(result, path, line_no, raw, exc.args[0])
+                        if owned or k == 0:
+                            _bad(result, path, line_no, raw, exc.args[0], (fi, line_no, sub))
                         continue
                     except EngineAbort as exc:
                         exc.line = line_no
                         raise
+                    if n > 1 and not owned and owner(identity, n) != k:
+                        continue
                     group = groups.get(identity)
                     if group is None:
-                        group = groups[identity] = _Group(identity)
-                    group.events.append((time, seq, record, line_no))
-                    seq += 1
+                        group = groups[identity] = _Group(identity, (fi, line_no, sub))
+                    group.events.append((time, record, line_no))
+        result.events_read += line_no
     return groups
 
 
@@ -120,9 +163,17 @@ def _why(exc: Exception, raw: bytes) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _bad(result: TransformResult, path: str, line_no: int, raw: bytes, reason: str) -> None:
+def _bad(
+    result: TransformResult,
+    path: str,
+    line_no: int,
+    raw: bytes,
+    reason: str,
+    at: tuple[int, int, int],
+) -> None:
     result.events_bad += 1
     result.stderr_lines.append(f"ERROR - {path}:{line_no}: {reason}: {_describe_line(raw)}")
+    result.bad_at.append(at)
 
 
 def _stores(spec: StreamingSpec) -> dict[str, MemoryStore]:
@@ -141,35 +192,21 @@ def transform(
     result: TransformResult,
     fast: bool = True,
     processor: str = "simple",
+    jobs: int = 1,
 ) -> list[str]:
-    engine = StreamingEngine(streaming, fast=fast)
-    win: WindowTransform | None = None  # built at the first identity, as Blurr checks it there
-    groups = read_groups(engine, paths, result, processor)
-    rows_out: list[list] = []
-    first_store = streaming.output_store
-    for identity, group in groups.items():
-        stores = _stores(streaming)
-        run = engine.start_identity(identity, _as_records(stores))
-        events = group.events
-        events.sort(key=lambda e: e[0])  # stable: ties keep file order
-        apply = run.apply
-        line_no = 0
+    """The output lines; ``jobs > 1`` splits the identities across that many processes
+    (same lines, same order; a run that aborts is run again in one process, so its
+    messages are exactly those of one process)."""
+    if jobs > 1:
         try:
-            for time, _seq, record, line_no in events:  # noqa: B007 (read by the handler)
-                apply(record, time)
-            line_no = 0
-            run.finalize()
-            if window is not None:
-                if win is None:
-                    win = WindowTransform(streaming, window)
-                rows_out.append([identity, win.run(identity, _as_records(stores))])
-            elif first_store is not None:
-                rows_out.extend([str(key), rec] for key, rec in stores[first_store].all_records())
-        except EngineAbort as exc:
-            exc.identity = identity
-            if line_no:
-                exc.line = line_no
-            raise
+            from .transform_jobs import transform_parallel
+
+            return transform_parallel(streaming, window, paths, result, fast, processor, jobs)
+        except WorkerFailed:
+            pass
+    engine = StreamingEngine(streaming, fast=fast)
+    groups = read_groups(engine, paths, result, processor)
+    rows_out = [row for _first, rows in _identity_rows(engine, window, groups) for row in rows]
     # Blurr prints only after every identity ran; a value json cannot encode stops the
     # printing there, with the earlier lines already out (B-25).
     out: list[str] = []
@@ -179,6 +216,41 @@ def transform(
             out.append(dumps(row))
         except (TypeError, ValueError) as exc:
             raise _EncodeError(out, str(row[0]), exc) from exc
+    return out
+
+
+def _identity_rows(
+    engine: StreamingEngine, window: WindowSpec | None, groups: dict[str, _Group]
+) -> list[tuple[tuple[int, int, int], list[list]]]:
+    """Each identity run alone over its events in time order: (first seen, its rows)."""
+    streaming = engine.spec
+    win: WindowTransform | None = None  # built at the first identity, as Blurr checks it there
+    out: list[tuple[tuple[int, int, int], list[list]]] = []
+    first_store = streaming.output_store
+    for identity, group in groups.items():
+        stores = _stores(streaming)
+        run = engine.start_identity(identity, _as_records(stores))
+        events = group.events
+        events.sort(key=itemgetter(0))  # stable: ties keep file order
+        apply = run.apply
+        line_no = 0
+        try:
+            for time, record, line_no in events:  # noqa: B007 (read by the handler)
+                apply(record, time)
+            line_no = 0
+            run.finalize()
+            if window is not None:
+                if win is None:
+                    win = WindowTransform(streaming, window)
+                out.append((group.first, [[identity, win.run(identity, _as_records(stores))]]))
+            elif first_store is not None:
+                recs = stores[first_store].all_records()
+                out.append((group.first, [[str(key), rec] for key, rec in recs]))
+        except EngineAbort as exc:
+            exc.identity = identity
+            if line_no:
+                exc.line = line_no
+            raise
     return out
 
 
@@ -196,9 +268,11 @@ def run_transform(
     fast: bool = True,
     debug: bool = False,
     processor: str = "simple",
+    jobs: int | None = None,
 ) -> TransformResult:
     """Blurr's transform; ``fast=False`` uses the interpreted field path (for comparisons);
-    ``debug`` adds the Python traceback of an abort to the diagnostics."""
+    ``debug`` adds the Python traceback of an abort to the diagnostics; ``jobs``: worker
+    processes (None: one per core, or one for a small log)."""
     result = TransformResult()
     try:
         streaming = load_streaming_file(streaming_path)
@@ -206,7 +280,8 @@ def run_transform(
         for p in log_paths:
             if not Path(p).is_file():
                 raise SpecError(f"{p}: no such event log")
-        result.stdout_lines = transform(streaming, window, log_paths, result, fast, processor)
+        n = default_jobs(log_paths, jobs)
+        result.stdout_lines = transform(streaming, window, log_paths, result, fast, processor, n)
     except SpecError as exc:
         result.exit_code = 1
         result.stdout_lines = []

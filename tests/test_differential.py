@@ -74,6 +74,9 @@ def test_differential(ref_blurr, tmp_path):
         try:
             ours = run_ours(*case.paths(d))
             problem = _compare(ref, ours)
+            if problem is None:  # the same through two worker processes
+                problem = _compare(ref, run_ours(*case.paths(d), jobs=2))
+                problem = problem and f"with --jobs 2: {problem}"
         except Exception:  # our engine raised instead of returning a result
             ours = None
             problem = "ours raised:\n" + traceback.format_exc(limit=5)

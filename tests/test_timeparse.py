@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 from dateutil import parser as du_parser
@@ -146,3 +147,20 @@ def test_non_string_inputs_fall_back() -> None:
     assert _outcome(timeparse.parse, b"2018-03-04") == _outcome(du_parser.parse, b"2018-03-04")
     kw = {"dayfirst": True}
     assert timeparse.parse("04/03/2018", **kw) == du_parser.parse("04/03/2018", **kw)
+
+
+@pytest.mark.parametrize("s", PARAMS, ids=[repr(c) for c in CASES])
+def test_utc_from_text_is_dateutil_with_utc(s: str) -> None:
+    """The engine's one-call reading of a Time: dateutil's value with UTC attached, or None."""
+    got = timeparse.utc_from_text(s)
+    if got is None:
+        return
+    want = du_parser.parse(s)
+    assert want.tzinfo is None
+    assert got.tzinfo is UTC and got == want.replace(tzinfo=UTC)
+
+
+def test_utc_from_text_takes_the_common_shape() -> None:
+    for s in ("2018-03-04T09:01:03", "2018-03-04 09:01:03"):
+        assert timeparse.utc_from_text(s) == datetime(2018, 3, 4, 9, 1, 3, tzinfo=UTC)
+    assert timeparse.utc_from_text("2018-03-04T09:01:03Z") is None

@@ -61,3 +61,53 @@ class RecordList(list):
 
     def __getitem__(self, index: Any) -> Any:
         return _wrap(super().__getitem__(index))
+
+
+class FastRecord(Record):
+    """A Record whose top-level values are also its instance attributes, so ``source.x`` is a
+    C-level ``__dict__`` lookup.  Made only by :func:`record_maker`, for events whose every
+    value is plain (no dict, no list) and whose keys shadow no attribute of the type.  The
+    instance ``__dict__`` is the parsed event itself (the dict content is a copy of it); the
+    names a spec reads are class attributes set to None (a missing key reads as None at C
+    speed); any other name falls back to :class:`Record`'s rule.  Every access gives what
+    Record gives."""
+
+    __slots__ = ("__dict__",)
+    __getattribute__ = object.__getattribute__
+
+    def __getattr__(self, name: str) -> Any:
+        return Record.__getattribute__(self, name)
+
+
+# Keys that would shadow an attribute of FastRecord (dict methods, __dict__, ...): such an
+# event is a plain Record.
+_TYPE_NAMES = frozenset(dir(FastRecord)) | {"__dict__", "__slots__", "__weakref__"}
+_NESTED = frozenset((dict, list))
+
+
+def _plain_record(value: dict, flat: bool = False) -> Record:
+    return Record(value)
+
+
+def record_maker(reads: frozenset[str] | None) -> Any:
+    """``make(event_dict) -> Record`` for a spec that reads ``source.NAME`` for the names in
+    ``reads`` (None: the spec may change ``source`` or reach it indirectly: plain Records).
+
+    ``make`` takes ownership of ``event_dict`` (it becomes the record's ``__dict__``);
+    ``flat=True`` says the caller knows no value is a dict or a list.
+    """
+    if reads is None:
+        return _plain_record
+    missing = {n: None for n in sorted(reads) if n not in _TYPE_NAMES and not n.startswith("__")}
+    cls = type("FastRecord", (FastRecord,), {"__slots__": (), **missing})
+    shadow = _TYPE_NAMES
+    nested = _NESTED
+
+    def make(value: dict, flat: bool = False) -> Record:
+        if (flat or nested.isdisjoint(map(type, value.values()))) and shadow.isdisjoint(value):
+            record = cls(value)
+            record.__dict__ = value
+            return record
+        return Record(value)
+
+    return make

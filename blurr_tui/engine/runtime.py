@@ -23,13 +23,16 @@ from .codegen import bind, compile_read
 from .errors import ABORTING, EventRejected, describe_exception
 from .fieldrun import NOTE, eval_when
 from .fields import with_utc
-from .record import Record
+from .record import Record, record_maker
+from .source_access import plain_read, source_reads
 from .spec import ImportSpec, StreamingSpec
 from .store import RecordStore
-from .timeparse import is_dateutil_parse
+from .timeparse import is_dateutil_parse, utc_from_text
 from .timeparse import parse as fast_parse
 
 UTC = UTC
+# ``source.X`` is not the event's X for these names (dict methods, dunders): no plain read.
+_SHADOWED = frozenset(dir(dict)) | {"__dict__", "__slots__", "__weakref__"}
 
 
 def build_namespace(imports: tuple[ImportSpec, ...]) -> tuple[dict[str, Any], str | None]:
@@ -65,13 +68,39 @@ class StreamingEngine:
         # swallows (the field is then not updated); the replay lists them as errors.
         self.on_swallowed: Any = None
         self._fast_read = None
+        # Worked out once: the record class for ``source`` and the plain reading stage.
+        self.make_record = record_maker(source_reads(spec))
+        self._plain: tuple[str, str] | None = None
+        plain = plain_read(spec) if fast and spec.reject_reason is None else None
+        if (
+            plain is not None
+            and self.import_error is None
+            and self._read_ns.get(plain[2]) is fast_parse
+            and plain[0] not in _SHADOWED
+            and plain[1] not in _SHADOWED
+        ):
+            self._plain = plain[0], plain[1]
         if fast and self._identity_code and self._time_code and self.import_error is None:
             template = compile_read(spec.identity.text, spec.time.text, spec.name)  # type: ignore[union-attr]
             self._fast_read = bind(template, self._read_ns)
 
     # -- reading stage (§2.3, §2.4, §10.2) ----------------------------------------------
-    def read(self, value: Any) -> tuple[str, datetime, Record]:
-        if isinstance(value, dict):
+    def read(self, value: Any, flat: bool = False) -> tuple[str, datetime, Record]:
+        """(identity, time, record) of one parsed event; ``flat``: the caller knows it is a
+        dict of plain values (see jsonline.loads_event).  The record owns ``value``."""
+        if type(value) is dict:
+            plain = self._plain
+            if plain is not None:
+                # Identity ``source.A``, Time ``parse(source.B)``: read from the dict.
+                identity = value.get(plain[0])
+                if identity.__class__ is str and identity:
+                    text = value.get(plain[1])
+                    if text.__class__ is str:
+                        time = utc_from_text(text)
+                        if time is not None:
+                            return identity, time, self.make_record(value, flat)
+            record = self.make_record(value, flat)
+        elif isinstance(value, dict):
             record = Record(value)
         else:
             try:
@@ -103,6 +132,20 @@ class StreamingEngine:
         if time.tzinfo is None:
             time = with_utc(time)
         return identity, time, record
+
+    @property
+    def has_plain_read(self) -> bool:
+        """Identity is ``source.A`` and Time ``parse(source.B)`` (see :meth:`plain_identity`)."""
+        return self._plain is not None
+
+    def plain_identity(self, value: Any) -> str | None:
+        """The identity :meth:`read` gives ``value`` when it is the plain ``source.A``
+        (a non-empty string), without reading anything else; None when it takes more."""
+        plain = self._plain
+        if plain is None or type(value) is not dict:
+            return None
+        identity = value.get(plain[0])
+        return identity if identity.__class__ is str and identity else None
 
     @staticmethod
     def _evaluate_read(code: Any, what: str, ns: dict[str, Any]) -> Any:

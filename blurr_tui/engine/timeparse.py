@@ -42,10 +42,9 @@ def fast_parse_text(text: str) -> datetime | None:
         and text[10] in "T "
         and text[4] == "-" == text[7]
         and text[13] == ":" == text[16]
-        and text.isascii()
-        and (text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:]).isdigit()
     ):
-        # The commonest shape, "YYYY-MM-DDTHH:MM:SS", checked without the regular expression.
+        # The commonest shape, "YYYY-MM-DDTHH:MM:SS": with the separators in place,
+        # fromisoformat accepts exactly ASCII digits in the other places.
         try:
             return _fromisoformat(text)
         except ValueError:
@@ -76,6 +75,23 @@ def parse(timestr: Any = None, *args: Any, **kwargs: Any) -> Any:
         if dt is not None:
             return dt
     return _dateutil_parse(timestr, *args, **kwargs)
+
+
+def utc_from_text(text: str) -> datetime | None:
+    """``dateutil.parser.parse(text)`` with UTC attached (as the engine does to a naive Time)
+    for the commonest shape "YYYY-MM-DDTHH:MM:SS" (or a space for the T), in one call;
+    None for anything else."""
+    if (
+        len(text) == 19
+        and text[10] in "T "
+        and text[4] == "-" == text[7]
+        and text[13] == ":" == text[16]
+    ):
+        try:
+            return _fromisoformat(text + "+00:00")  # tzinfo is datetime.UTC itself
+        except ValueError:
+            return None
+    return None
 
 
 def parse_datetime_text(text: str) -> datetime:

@@ -384,8 +384,10 @@ class ReplayController:
         """The value (or a ``watches.Failure``) of ``text`` at the shown event."""
         return self.submit(lambda: self.debug.evaluate(text))
 
-    def field_history(self, aggregate: str, key: str, field: str) -> Future:
-        return self.submit(lambda: self.debug.field_history(aggregate, key, field))
+    def field_history(
+        self, aggregate: str, key: str, field: str, identity: str | None = None
+    ) -> Future:
+        return self.submit(lambda: self.debug.field_history(aggregate, key, field, identity))
 
     # synchronous names (tests, scripts)
     def step_now(self, n: int = 1) -> None:

@@ -73,11 +73,12 @@ def run_reference(
     return RefResult(rows, proc.returncode, proc.stderr.decode("utf-8", errors="replace"))
 
 
-def run_ours(streaming: str, window: str | None, logs: list[str]):
-    """Run our engine through the public API (imported lazily so collection never fails)."""
+def run_ours(streaming: str, window: str | None, logs: list[str], jobs: int | None = None):
+    """Run our engine through the public API (imported lazily so collection never fails);
+    ``jobs=2`` forces the multi-worker path even on a small log."""
     from blurr_tui.transform import run_transform
 
-    return run_transform(streaming, window, list(logs))
+    return run_transform(streaming, window, list(logs), jobs=jobs)
 
 
 def rows_of(lines) -> list[str]:

@@ -19,6 +19,7 @@ from blurr_tui.replay.controller import AT_END, PLAYING, SPEEDS, ReplayControlle
 from blurr_tui.replay.search import EventQuery, SearchError
 from blurr_tui.tui.event_search import EventSearch
 from blurr_tui.tui.screens.columns import ColumnsScreen
+from blurr_tui.tui.screens.debug_keys import DebugKeys
 from blurr_tui.tui.screens.inspect import copy_text, full_view, table_title
 from blurr_tui.tui.screens.modals import AnchorScreen, HelpScreen, InputModal
 from blurr_tui.tui.screens.panes import PaneUpdater, problems_source, window_source
@@ -26,6 +27,8 @@ from blurr_tui.tui.screens.reload_ui import ReloadUi
 from blurr_tui.tui.sources import SqliteRowSource
 from blurr_tui.tui.widgets import EventView, RecordTable, TraceView, TransportBar
 from blurr_tui.tui.widgets.spec_pane import SpecPane
+from blurr_tui.tui.widgets.timeline import Timeline, TimelineState
+from blurr_tui.tui.widgets.watch_view import WatchView
 
 POLL_HZ = 20
 FAST_POLL = 0.004  # s: poll interval while a command is being carried out
@@ -43,6 +46,17 @@ class ReplayScreen(Screen[None]):
         # not priority: a focused record table takes left/right to scroll sideways
         Binding("right", "step(1)", "Step", show=False),
         Binding("shift+right", "step(10)", "Step 10", show=False),
+        Binding("p", "back(1)", "Back"),
+        Binding("left", "back(1)", "Back", show=False),
+        Binding("shift+left", "back(10)", "Back 10", show=False),
+        Binding("left_square_bracket", "identity(-1)", "Prev of id", show=False, key_display="["),
+        Binding("right_square_bracket", "identity(1)", "Next of id", show=False, key_display="]"),
+        Binding("b", "breakpoint", "Break"),
+        Binding("B", "breakpoints", "Breakpoints", show=False),
+        Binding("c", "continue(0)", "Continue"),
+        Binding("C", "continue(1)", "Reverse-continue", show=False),
+        Binding("colon", "evaluate", "Eval", key_display=":"),
+        Binding("a", "watch", "Watch", show=False),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
         Binding("minus", "speed(-1)", "Slower", key_display="-"),
         Binding("r", "reload", "Reload spec"),
@@ -86,6 +100,8 @@ class ReplayScreen(Screen[None]):
         self._rate: float | None | bool = False  # False: not chosen here yet
         self._order_noted = False
         self.reload_ui = ReloadUi(self)
+        self.debug = DebugKeys(self)
+        self._note_serial = 0
 
     @staticmethod
     def tab(aggregate: str) -> str:
@@ -97,10 +113,12 @@ class ReplayScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TransportBar(id="transport")
+        yield Timeline(id="timeline")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield EventView(id="event")
                 yield TraceView(id="trace")
+                yield WatchView(id="watches")
             pane = self.reload_ui.spec_pane()
             if pane is not None:
                 yield pane
@@ -149,6 +167,7 @@ class ReplayScreen(Screen[None]):
         self.panes.update(snap, self.identity_filter, self.identity_pattern)
         self.reload_ui.poll()
         self.query_one(TransportBar).update_state(reload=self.reload_ui.transport_text())
+        self._show_debugger(snap)
         if not snap.time_ordered and not self._order_noted:
             self._order_noted = True
             self.notify(
@@ -164,6 +183,20 @@ class ReplayScreen(Screen[None]):
         if snap.state != self._shown_state:
             self._shown_state = snap.state
             self.refresh_bindings()
+
+    def _show_debugger(self, snap: Snapshot) -> None:
+        """The timeline, the watches, and why the replay stopped (a breakpoint hit)."""
+        problems = tuple(p for _l, _w, p in snap.bad) + tuple(e[3] for e in snap.errors)
+        self.query_one(Timeline).set_state(
+            TimelineState(snap.position, snap.computed, snap.total, snap.hits, problems)
+        )
+        watches = self.query_one(WatchView)
+        watches.show_values(snap.watches)
+        watches.display = bool(snap.watches)
+        if snap.note_serial != self._note_serial:
+            self._note_serial = snap.note_serial
+            if snap.note:
+                self.notify(snap.note, title=f"Event {snap.position:,}", timeout=6)
 
     def _check_pending(self) -> None:
         still = []
@@ -236,20 +269,32 @@ class ReplayScreen(Screen[None]):
         self.reload_ui.reload(f"save {event.path.name}")
 
     def action_goto(self) -> None:
-        snap = self.snapshot
+        self.debug.goto()
 
-        def done(value: str | None) -> None:
-            if value is None or not value.strip():
-                return
-            try:
-                n = int(value.strip().replace(",", "").replace("_", ""))
-            except ValueError:
-                self.notify(f"not a number: {value!r}", severity="warning")
-                return
-            self.goto(n)
+    # -- the debugger's keys (tui/screens/debug_keys.py) ----------------------------------
+    def action_back(self, n: int) -> None:
+        self.debug.back(n)
 
-        note = f"1 … {snap.total:,}; going back replays from the start"
-        self.app.push_screen(InputModal("Go to event N", "", str(snap.position), note), done)
+    def action_identity(self, delta: int) -> None:
+        self.debug.identity(delta)
+
+    def action_breakpoint(self) -> None:
+        self.debug.add_breakpoint()
+
+    def action_breakpoints(self) -> None:
+        self.debug.breakpoints()
+
+    def action_continue(self, reverse: int) -> None:
+        self.debug.continue_(bool(reverse))
+
+    def action_evaluate(self) -> None:
+        self.debug.evaluate()
+
+    def action_watch(self) -> None:
+        self.debug.add_watch()
+
+    def on_timeline_jump(self, event: Timeline.Jump) -> None:
+        self.goto(event.position)
 
     def goto(self, n: int) -> None:
         self._track("go to", self.controller.goto(n))
@@ -491,10 +536,20 @@ class ReplayScreen(Screen[None]):
             self.notify(f"Going to line {event.row[0]}")
         elif event.table.id == "diff-table":
             self.reload_ui.go_to(event.row_index)
+        elif event.table.id in self._agg_of_table and event.row is not None:
+            agg = self._agg_of_table[event.table.id]
+            source = self.sources[agg]
+            field = source.fields[event.table.cursor_column]
+            identity = event.row[1] if len(event.row) > 1 else None
+            self.debug.history(agg, str(event.row[0]), field, identity)  # type: ignore[arg-type]
         elif event.table.id == "window-table" and event.row is not None:
             anchors = self.snapshot.window_anchors
             if 0 <= event.row_index < len(anchors):
                 self.app.push_screen(AnchorScreen(anchors[event.row_index]))
+
+    @property
+    def _agg_of_table(self) -> dict[str, str]:
+        return {tab_id(a) + "-t": a for a in self.aggregates}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle_play", "step") and isinstance(self.focused, TextArea):
