@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from typing import Any
 
 
 def add_replay_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,8 +36,23 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except (SpecError, FileExistsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    app.run()
+    _run_until_signal(app)
     return 0
+
+
+def _run_until_signal(app: Any) -> None:
+    """Run the app; SIGTERM/SIGHUP end it like ``q`` (its temporary database is removed)."""
+
+    def on_signal(signum: int, frame: object) -> None:
+        app.exit()
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        app.run()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        app.controller.close()  # idempotent: the app closes it on unmount
 
 
 def add_demo_parser(sub: argparse._SubParsersAction) -> None:
@@ -51,5 +68,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    app.run()
+    _run_until_signal(app)
     return 0

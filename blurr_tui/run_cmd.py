@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import threading
@@ -15,6 +16,16 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--window-bts", metavar="W", help="window BTS (YAML)")
     r.add_argument("--db", required=True, metavar="PATH", help="SQLite database to write")
     r.add_argument("--resume", action="store_true", help="continue from where the database stopped")
+    r.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="rebuild an existing blurr-tui database at PATH (anything else is never replaced)",
+    )
+    r.add_argument(
+        "--history",
+        action="store_true",
+        help="also keep every record's history (tables _events, <table>__history; slower)",
+    )
     r.add_argument(
         "--follow", action="store_true", help="keep reading as the log grows (Ctrl-C stops)"
     )
@@ -45,6 +56,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .engine.loader import SpecError, load_streaming_file, locate, unrunnable_reason
     from .replay.headless import HeadlessRun, RunRefused
 
+    # Many identities mean many long-lived objects: collect the old generation less often
+    # (each full collection walks all of them), and never walk what exists at start-up.
+    gc.set_threshold(20_000, 10, 10)
+    gc.freeze()
     err = Console(stderr=True, soft_wrap=True)  # one message, one line, even in a log file
     try:
         reason = unrunnable_reason(load_streaming_file(args.spec))
@@ -57,6 +72,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.window_bts,
             resume=args.resume,
             checkpoint_seconds=args.commit_every,
+            overwrite=args.overwrite,
+            history=args.history,
         )
     except (SpecError, RunRefused) as exc:
         err.print("[red]error:[/] " + escape(str(exc)), highlight=False)
@@ -146,10 +163,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         highlight=False,
     )
     if summary.bad:
-        err.print(
-            f"  bad lines are in the bad_events table: sqlite3 {summary.db} 'select * from bad_events'",
-            highlight=False,
-        )
+        err.print(f"  bad lines are in the bad_events table of {summary.db}", highlight=False)
+    for line in job.replayer.swallowed.report(f"the swallowed_errors table of {summary.db}"):
+        err.print(escape(line), highlight=False)
     if summary.lines and summary.bad == summary.lines:
         err.print(escape(all_bad_hint(job, summary.lines)), highlight=False)
         return 1
@@ -160,7 +176,7 @@ def all_bad_hint(job: object, lines: int) -> str:
     """What to say when no line of the log could be used: most often, the wrong log."""
     first = ""
     try:
-        rows = job.store.bad_events(0, 1)  # type: ignore[attr-defined]
+        rows = job.first_bad  # type: ignore[attr-defined]  # read before the store closed
         if rows:
             first = f" (line {rows[0][0]}: {rows[0][3]})"
     except Exception:  # the hint must never hide the summary above

@@ -284,7 +284,8 @@ def read_test_file(path: str) -> tuple[TestFile | None, list[Issue]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Issue(path, None, "", f"Cannot read file: {exc}", "file")]
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return None, [Issue(path, None, "", f"Cannot read file: {why}", "file")]
     reader = _Reader(path)
     result = reader.read(text)
     return result, reader.issues

@@ -29,6 +29,7 @@ from .engine.window import WindowTransform
 from .parallel import WorkerFailed, default_jobs, owner
 from .replay.jsonline import checked_event, loads_event
 from .replay.reader import is_gzip
+from .replay.swallowed import SwallowedErrors, listener
 
 
 @dataclass
@@ -40,6 +41,7 @@ class TransformResult:
     events_bad: int = 0
     # where each bad-line message of stderr_lines comes from: (file index, line, record)
     bad_at: list[tuple[int, int, int]] = field(default_factory=list)
+    swallowed: SwallowedErrors | None = None  # a parallel part's swallowed exceptions
 
 
 @dataclass(slots=True)
@@ -206,7 +208,12 @@ def transform(
             pass
     engine = StreamingEngine(streaming, fast=fast)
     groups = read_groups(engine, paths, result, processor)
-    rows_out = [row for _first, rows in _identity_rows(engine, window, groups) for row in rows]
+    swallowed = SwallowedErrors(streaming, keep_rows=False)
+    current: list = [None, [], None]  # identity, its sorted events, its run
+    engine.on_swallowed = listener(swallowed, current)
+    per_identity = _identity_rows(engine, window, groups, current)
+    rows_out = [row for _first, rows in per_identity for row in rows]
+    result.stderr_lines.extend(swallowed.report())  # Blurr is silent about them
     # Blurr prints only after every identity ran; a value json cannot encode stops the
     # printing there, with the earlier lines already out (B-25).
     out: list[str] = []
@@ -220,7 +227,10 @@ def transform(
 
 
 def _identity_rows(
-    engine: StreamingEngine, window: WindowSpec | None, groups: dict[str, _Group]
+    engine: StreamingEngine,
+    window: WindowSpec | None,
+    groups: dict[str, _Group],
+    current: list | None = None,
 ) -> list[tuple[tuple[int, int, int], list[list]]]:
     """Each identity run alone over its events in time order: (first seen, its rows)."""
     streaming = engine.spec
@@ -231,6 +241,8 @@ def _identity_rows(
         stores = _stores(streaming)
         run = engine.start_identity(identity, _as_records(stores))
         events = group.events
+        if current is not None:  # who and where, for the swallowed-error summary
+            current[:] = [identity, events, run]
         events.sort(key=itemgetter(0))  # stable: ties keep file order
         apply = run.apply
         line_no = 0

@@ -12,6 +12,7 @@ from operator import itemgetter
 from .engine.runtime import StreamingEngine
 from .engine.spec import StreamingSpec, WindowSpec
 from .parallel import fork_map
+from .replay.swallowed import SwallowedErrors, listener
 from .transform import TransformResult, _identity_rows, read_groups
 
 
@@ -30,13 +31,20 @@ def transform_parallel(
         part = TransformResult()
         groups = read_groups(engine, paths, part, processor, (k, jobs))
         dumps = json.dumps
+        current: list = [None, [], None]
+        part.swallowed = SwallowedErrors(streaming, keep_rows=False)
+        engine.on_swallowed = listener(part.swallowed, current)
         blocks = [
             (first, [dumps(row) for row in rows])
-            for first, rows in _identity_rows(engine, window, groups)
+            for first, rows in _identity_rows(engine, window, groups, current)
         ]
         return part, blocks
 
     parts = fork_map(work, jobs)
+    swallowed = SwallowedErrors(streaming, keep_rows=False)
+    for part, _bs in parts:
+        if part.swallowed is not None:
+            swallowed.merge(part.swallowed)
     blocks = sorted((b for _part, bs in parts for b in bs), key=itemgetter(0))
     bad = sorted(
         (at, line)
@@ -47,4 +55,5 @@ def transform_parallel(
     result.events_bad += sum(part.events_bad for part, _bs in parts)
     result.bad_at.extend(at for at, _line in bad)
     result.stderr_lines.extend(line for _at, line in bad)
+    result.stderr_lines.extend(swallowed.report())  # as the one-process path says it
     return [line for _first, lines in blocks for line in lines]

@@ -130,3 +130,13 @@ def test_output_piped_into_head_ends_quietly(tmp_path: Path, cart_db: Path) -> N
         assert b"Broken pipe" not in r.stderr and b"Traceback" not in r.stderr, r.stderr
         assert b"Exception ignored" not in r.stderr
         assert r.returncode == 0, (argv[0], r.stderr)
+
+
+def test_missing_spec_test_file_is_a_plain_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.test.yml"
+    code, out, err = _cli(["test", str(missing)], capsys)
+    assert code != 0
+    assert f"{missing}: Cannot read file: No such file or directory" in out + err
+    assert "Errno" not in out + err

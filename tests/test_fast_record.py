@@ -119,3 +119,14 @@ def test_engine_read_plain_and_general_paths_agree() -> None:
         assert repr(t1.tzinfo) == repr(t2.tzinfo)
     _, t, _ = fast.read(events[0])
     assert t == datetime(2018, 3, 4, 9, 1, 3, tzinfo=UTC) and t.tzinfo is UTC
+
+
+def test_fast_record_copies_like_a_record() -> None:
+    """The debugger's watches deep-copy what an expression returns (``source`` included)."""
+    import copy
+
+    rec = record_maker(frozenset({"user", "boost"}))({"user": "a", "n": 1})
+    assert isinstance(rec, FastRecord)
+    for dup in (copy.copy(rec), copy.deepcopy(rec)):
+        assert dict(dup) == {"user": "a", "n": 1}
+        assert (dup.user, dup.n, dup.boost, dup.missing) == ("a", 1, None, None)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -214,3 +216,42 @@ def test_store_and_replay_do_not_import_textual() -> None:
         "sys.exit(1 if any(m.split('.')[0] == 'textual' for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("how", ["os.replace", "mv and new file", "truncate and refill"])
+def test_follow_notices_rotation_and_refill_never_skips(tmp_path: Path, how: str) -> None:
+    """Issue 8 finding 7: before, these lost the new file's lines without a word."""
+    path = write(tmp_path, GOOD * 3)
+    stop = threading.Event()
+    got: list = []
+
+    def follow() -> None:
+        try:
+            for ln in follow_lines(path, 0, stop, poll_interval=0.01):
+                got.append(ln)
+        except LogRewrittenError as e:
+            got.append(e)
+
+    t = threading.Thread(target=follow)
+    t.start()
+    deadline = time.monotonic() + 5
+    while len(got) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # the follower waits at the end of the file
+    other = b'{"user": "new", "t": 9}\n' * 8  # longer than what was read
+    if how == "os.replace":
+        fresh = tmp_path / "fresh.log"
+        fresh.write_bytes(other)
+        os.replace(fresh, path)
+    elif how == "mv and new file":
+        os.rename(path, tmp_path / "old.log")
+        path.write_bytes(other)
+    else:
+        with open(path, "r+b") as fh:
+            fh.truncate(0)
+            fh.write(other)
+    t.join(5)
+    stop.set()
+    assert [ln.line_no for ln in got[:3]] == [1, 2, 3]
+    assert len(got) == 4 and isinstance(got[3], LogRewrittenError), got
+    assert str(path) in str(got[3])

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from blurr_tui.engine.loader import load_streaming_file, load_window_file
+from blurr_tui.store.extras import meta_from_text
 from blurr_tui.store.sqlite_store import SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,7 @@ def meta_value(db: Path, key: str):
             conn.close()
     except sqlite3.OperationalError:
         return None
-    return row[0] if row else None
+    return meta_from_text(row[0]) if row else None
 
 
 def integrity(db: Path) -> str:

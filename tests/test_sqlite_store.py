@@ -359,12 +359,42 @@ def test_window_rows_columns_and_exact_rows(store: SqliteStore) -> None:
     assert same(store.window_rows("v"), [{"last.n": 7, "LAST.N": 8, "l.x": [1, (2, 3)]}])
     db = sqlite_utils.Database(store.conn)
     cols = db["window_rows"].columns_dict
-    assert cols["last.n"] is int and cols["m.k"] is float and cols["flag.b"] is int
-    assert "LAST.N" not in cols  # case-insensitive clash: kept in the row JSON only
+    # issue 11 item 12: no dots (no quoting needed), the anchor, _identity as everywhere
+    assert cols["last_n"] is int and cols["m_k"] is float and cols["flag_b"] is int
+    assert cols["LAST_N_2"] is int  # a case-insensitive clash gets its own column
+    assert not any("." in c for c in cols)
+    assert {"_identity", "_row", "_anchor_key", "_anchor_time"} <= set(cols)
     got = store.conn.execute(
-        'SELECT identity, row, "last.n", "flag.b" FROM window_rows ORDER BY identity'
+        "SELECT _identity, _row, last_n, flag_b, LAST_N_2 FROM window_rows ORDER BY _identity"
     ).fetchall()
-    assert got == [("u", 0, 2, 1), ("v", 0, 7, None)]
+    assert got == [("u", 0, 2, 1, None), ("v", 0, 7, None, 8)]
+
+
+def test_window_rows_anchor_columns(store: SqliteStore) -> None:
+    store.set_window_rows(
+        "u", [{"a.n": 1}, {"a.n": 2}], ["u/sess/s1/2018-03-01T09:00:00+00:00", "u/sess/s2/"]
+    )
+    got = store.conn.execute(
+        "SELECT _row, _anchor_key, _anchor_time, a_n FROM window_rows ORDER BY _row"
+    ).fetchall()
+    assert got == [
+        (0, "u/sess/s1/2018-03-01T09:00:00+00:00", "2018-03-01T09:00:00+00:00", 1),
+        (1, "u/sess/s2/", None, 2),
+    ]
+
+
+def test_meta_is_text_and_views_hide_internal_columns(store: SqliteStore) -> None:
+    store.set_meta(events_read=12)
+    assert store.conn.execute(
+        "SELECT typeof(value), value FROM run_meta WHERE key = 'events_read'"
+    ).fetchone() == ("text", "12")
+    assert store.get_meta()["events_read"] == 12
+    store.save(Key("u", "sess", ("s1",), datetime(2018, 3, 1, tzinfo=UTC)), {"_identity": "u"})
+    views = [r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
+    assert "sess_view" in views
+    cols = [r[1] for r in store.conn.execute("PRAGMA table_info(sess_view)")]
+    assert cols[:2] == ["_key", "_identity"]
+    assert not {"_lookup", "_instant", "_extra", "_store", "_seq"} & set(cols)
 
 
 def test_bad_events_and_meta(store: SqliteStore, tmp_path) -> None:

@@ -21,7 +21,6 @@ at once in the caller's thread (``step_now``, ``goto_now``, ...).  Knows nothing
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.spec import StreamingSpec, WindowSpec
+from ..store import app_reads
 from ..store.sqlite_store import SqliteStore
 from .breakpoints import Breakpoints, EventFacts
 from .commands import CommandWorker
@@ -453,19 +453,7 @@ class ReplayController:
     def export_now(self, path: str | Path) -> dict[str, int]:
         """Checkpoint, then copy the database to ``path``; returns rows per table."""
         self.run.checkpoint()
-        self.run.store.backup_to(path)
-
-        conn = sqlite3.connect(str(path))
-        try:
-            names = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-                )
-            ]
-            return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
-        finally:
-            conn.close()
+        return app_reads.export_copy(self.run.store, path)
 
     # -- record reads (the tables) ------------------------------------------------------------
     def count(self, aggregate: str, identity: str | None = None) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..engine.runtime import IdentityRun
 from ..engine.spec import StreamingSpec, WindowSpec
+from ..store import app_reads
 from ..store.sqlite_store import SqliteStore
 from .ordering import time_order
 from .pipeline import OutOfOrder, Replayer, Step
@@ -138,8 +139,7 @@ class LogRun:
 
     def checkpoint(self) -> None:
         self.replayer.checkpoint()
-        rows = self.store.conn.execute("SELECT aggregate FROM aggregates").fetchall()
-        self.counts = {r[0]: self.store.count(r[0]) for r in rows}
+        self.counts = {a: self.store.count(a) for a in app_reads.aggregate_names(self.store)}
         self.last_checkpoint = time.monotonic()
 
     def compute_window(self, identity: str | None) -> None:

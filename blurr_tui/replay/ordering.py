@@ -16,36 +16,61 @@ from ..engine.runtime import StreamingEngine
 from .reader import LogLine, is_gzip, parse_line, read_lines
 
 
+class TimeOrder:
+    """The lines of ``path`` (up to ``end_offset``) in Blurr's order; the first pass is done
+    on construction: ``count`` lines, ending at byte ``end`` (resume continues from there)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        engine: StreamingEngine,
+        start_offset: int = 0,
+        start_line: int = 1,
+        end_offset: int | None = None,
+    ) -> None:
+        self.path = path
+        self.keys: list[tuple] = []
+        self.bad: list[LogLine] = []
+        self.end = start_offset
+        self.last_line = start_line - 1
+        lines = read_lines(path, start_offset, start_line, final=True)
+        for seq, line in enumerate(lines):
+            if end_offset is not None and line.end_offset > end_offset:
+                break
+            self.end, self.last_line = line.end_offset, line.line_no
+            if line.error is not None:
+                self.bad.append(line)
+                continue
+            try:
+                _ident, time, _rec = engine.read(line.value)
+            except (EventRejected, EngineAbort):
+                self.bad.append(line)  # the replayer reads it again and reports why
+                continue
+            self.keys.append((time, seq, line.offset, line.line_no))
+        self.keys.sort(key=lambda k: (k[0], k[1]))
+        self.count = len(self.bad) + len(self.keys)
+
+    def __iter__(self) -> Iterator[LogLine]:
+        yield from self.bad
+        if is_gzip(self.path):
+            import gzip
+
+            data = gzip.open(self.path, "rb").read()
+            for _t, _s, offset, line_no in self.keys:
+                end = data.find(b"\n", offset)
+                end = len(data) if end < 0 else end + 1
+                yield parse_line(line_no, offset, data[offset:end])
+            return
+        with open(self.path, "rb") as fh:
+            for _t, _s, offset, line_no in self.keys:
+                fh.seek(offset)
+                yield parse_line(line_no, offset, fh.readline())
+
+
 def time_order(
     path: str | Path, engine: StreamingEngine, start_offset: int = 0, start_line: int = 1
 ) -> Iterator[LogLine]:
-    keys: list[tuple] = []
-    bad: list[LogLine] = []
-    for seq, line in enumerate(read_lines(path, start_offset, start_line, final=True)):
-        if line.error is not None:
-            bad.append(line)
-            continue
-        try:
-            _ident, time, _rec = engine.read(line.value)
-        except (EventRejected, EngineAbort):
-            bad.append(line)  # the replayer reads it again and reports why
-            continue
-        keys.append((time, seq, line.offset, line.line_no))
-    yield from bad
-    keys.sort(key=lambda k: (k[0], k[1]))
-    if is_gzip(path):
-        import gzip
-
-        data = gzip.open(path, "rb").read()
-        for _t, _s, offset, line_no in keys:
-            end = data.find(b"\n", offset)
-            end = len(data) if end < 0 else end + 1
-            yield parse_line(line_no, offset, data[offset:end])
-        return
-    with open(path, "rb") as fh:
-        for _t, _s, offset, line_no in keys:
-            fh.seek(offset)
-            yield parse_line(line_no, offset, fh.readline())
+    yield from TimeOrder(path, engine, start_offset, start_line)
 
 
 def is_time_ordered(path: str | Path, engine: StreamingEngine) -> bool:
@@ -65,4 +90,4 @@ def is_time_ordered(path: str | Path, engine: StreamingEngine) -> bool:
     return True
 
 
-__all__ = ["time_order", "is_time_ordered", "json"]
+__all__ = ["TimeOrder", "time_order", "is_time_ordered", "json"]

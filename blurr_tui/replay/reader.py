@@ -15,6 +15,7 @@ A last line without its newline may still be being written: it is yielded only w
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import threading
@@ -38,7 +39,40 @@ _JSON_NAMES = {
 
 
 class LogRewrittenError(Exception):
-    """The followed file shrank below the read position (truncated or replaced)."""
+    """The followed file was truncated, rewritten or replaced (rotated) under the reader."""
+
+
+HEAD_CHECK = 4096  # bytes at the start of a followed file compared at each poll
+
+
+class PrefixHash:
+    """sha256 of the first N bytes of a log, extended as N grows (resume checks it)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        self._fh: BinaryIO | None = None
+        self._h = hashlib.sha256()
+        self.size = 0
+
+    def update_to(self, offset: int) -> str:
+        if offset > self.size:
+            if self._fh is None:
+                self._fh = _open(self.path)
+                self._fh.seek(self.size)
+            want = offset - self.size
+            while want > 0:
+                chunk = self._fh.read(min(want, 1 << 20))
+                if not chunk:
+                    break
+                self._h.update(chunk)
+                want -= len(chunk)
+            self.size = offset - want
+        return self._h.hexdigest()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
 
 
 @dataclass(slots=True)
@@ -83,6 +117,10 @@ def parse_line(line_no: int, offset: int, line: bytes) -> LogLine:
             return LogLine(line_no, offset, end, line, None, "blank line")
         why = f"invalid JSON: {e.msg} at column {e.colno}"
         return LogLine(line_no, offset, end, line, None, why)
+    except RecursionError:
+        return LogLine(line_no, offset, end, line, None, "invalid JSON: nested too deeply")
+    except ValueError as e:  # e.g. an integer of more than 4300 digits
+        return LogLine(line_no, offset, end, line, None, f"invalid JSON: {e}")
     if type(value) is dict:
         return LogLine(line_no, offset, end, line, value, None)
     if isinstance(value, list):
@@ -195,12 +233,26 @@ def follow_lines(
         return
     stop = stop_event or threading.Event()
     with open(path, "rb", buffering=1 << 20) as fh:
+        inode = os.fstat(fh.fileno()).st_ino
+        head = os.pread(fh.fileno(), HEAD_CHECK, 0)  # as it is now: a writer only appends
 
         def wait(pos: int) -> bool:
+            nonlocal head
             if stop.wait(poll_interval):
                 return False
-            if os.fstat(fh.fileno()).st_size < pos:
-                raise LogRewrittenError(f"{path} shrank below offset {pos}")
+            fd = fh.fileno()
+            if os.fstat(fd).st_size < pos:
+                raise LogRewrittenError(f"{path} was truncated (it is shorter than offset {pos})")
+            try:
+                now = os.stat(path).st_ino
+            except FileNotFoundError:
+                now = inode  # moved away; wait for the new file to appear
+            if now != inode:
+                raise LogRewrittenError(f"{path} was replaced by a new file (rotated)")
+            if os.pread(fd, len(head), 0) != head:
+                raise LogRewrittenError(f"{path} was rewritten (its first bytes changed)")
+            if len(head) < HEAD_CHECK:
+                head = os.pread(fd, HEAD_CHECK, 0)
             return True
 
         if start_offset:

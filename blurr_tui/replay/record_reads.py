@@ -8,12 +8,11 @@ checkpoint) and never wait on the worker's connection (SQLite WAL readers do not
 from __future__ import annotations
 
 import bisect
-import copy
-import sqlite3
 import threading
 from pathlib import Path
 
 from ..engine.spec import StreamingSpec
+from ..store import app_reads
 from ..store.sqlite_store import SqliteStore
 
 
@@ -37,10 +36,7 @@ class RecordReads:
     def close(self) -> None:
         with self.db_lock:
             if self._open is not None:
-                try:
-                    self._open.conn.close()
-                except Exception:  # noqa: BLE001
-                    pass
+                app_reads.close_quietly(self._open)
                 self._open = None
 
     @property
@@ -78,42 +74,29 @@ class RecordReads:
     def row_index(self, aggregate: str, key: str, identity: str | None = None) -> int | None:
         """The row (0-based, first-save order) of ``key`` in ``aggregate``'s table."""
         with self.db_lock:
-            conn = self.reader.conn
-            table = self.reader.table_for(aggregate).replace('"', '""')
-            sql = f'SELECT _seq FROM "{table}" WHERE _key = ?'
-            row = conn.execute(sql, (key,)).fetchone()
-            if row is None:
+            hit = app_reads.row_index(self.reader, aggregate, key, identity)
+            if hit is None:
                 return None
-            if identity is None:
-                seqs = self._seqs(aggregate)
-                i = bisect.bisect_left(seqs, row[0])
-                return i if i < len(seqs) and seqs[i] == row[0] else None
-            sql = f'SELECT count(*) FROM "{table}" WHERE _seq < ? AND _identity = ?'
-            return conn.execute(sql, (row[0], identity)).fetchone()[0]
+            seq, among = hit
+            if identity is not None:
+                return among
+            seqs = self._seqs(aggregate)
+            i = bisect.bisect_left(seqs, seq)
+            return i if i < len(seqs) and seqs[i] == seq else None
 
     def aggregates(self) -> list[str]:
         """Aggregates with a table, in spec order."""
         with self.db_lock:
-            rows = self.reader.conn.execute("SELECT aggregate FROM aggregates").fetchall()
-        have = {r[0] for r in rows}
+            have = set(app_reads.aggregate_names(self.reader))
         names = [a.name for a in self.streaming.aggregates if a.name in have]
         return names + sorted(have - set(names))
 
 
 def index_keys(store: SqliteStore, streaming: StreamingSpec) -> None:
     """The app finds the row of a touched key by ``_key``: index it (headless runs don't)."""
-    for agg in streaming.aggregates:
-        try:
-            table = store.table_for(agg.name).replace('"', '""')
-        except KeyError:
-            continue  # not stored (a Variable without Store)
-        store.conn.execute(f'CREATE INDEX IF NOT EXISTS "{table}__key" ON "{table}" (_key)')
+    app_reads.index_keys(store, streaming)
 
 
 def reader_for(store: SqliteStore, path: Path) -> SqliteStore:
     """The same store's read API over its own connection (shares the decoded layouts)."""
-    reader = copy.copy(store)
-    reader.conn = sqlite3.connect(str(path), check_same_thread=False)
-    reader.conn.isolation_level = None
-    reader._lock = threading.RLock()
-    return reader
+    return app_reads.open_reader(store, path)

@@ -6,6 +6,7 @@ Each is a mixin of ``SqliteStore``, which provides ``conn``, ``db``, ``_lock`` a
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from datetime import datetime
@@ -44,6 +45,34 @@ class BadEventsMixin:
         return self._fetch(sql, (limit, offset))
 
 
+class SwallowedMixin:
+    """``swallowed_errors``: exceptions Blurr swallows (the field was not updated)."""
+
+    if TYPE_CHECKING:  # provided by SqliteStore
+        conn: sqlite3.Connection
+        _lock: threading.RLock
+
+        def _fetch(self, sql: str, args: tuple) -> list: ...
+
+    def _open_swallowed(self) -> None:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS swallowed_errors (id INTEGER PRIMARY KEY, line INTEGER, "
+            "identity TEXT, aggregate TEXT, field TEXT, expression TEXT, exception TEXT)"
+        )
+
+    def add_swallowed(self, rows: list[tuple[int, str | None, str, str, str, str]]) -> None:
+        sql = (
+            "INSERT INTO swallowed_errors (line, identity, aggregate, field, expression, "
+            "exception) VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        with self._lock:
+            self.conn.executemany(sql, [tuple(safe_value(v) for v in r) for r in rows])
+
+    def swallowed_errors(self) -> list[tuple]:
+        sql = "SELECT line, identity, aggregate, field, expression, exception FROM swallowed_errors ORDER BY id"
+        return self._fetch(sql, ())
+
+
 class RunMetaMixin:
     """``run_meta``: key/value facts about the run (specs, versions, progress)."""
 
@@ -59,11 +88,19 @@ class RunMetaMixin:
             self.conn.executemany(sql, [(k, _meta_value(v)) for k, v in kv.items()])
 
     def get_meta(self) -> dict[str, object]:
-        return dict(self._fetch("SELECT key, value FROM run_meta ORDER BY key", ()))
+        rows = self._fetch("SELECT key, value FROM run_meta ORDER BY key", ())
+        return {k: meta_from_text(v) for k, v in rows}
 
 
 class WindowRowsMixin:
-    """``window_rows``: the window BTS output rows of each identity, exact and queryable."""
+    """``window_rows``: the window BTS output rows of each identity, exact and queryable.
+
+    Columns: ``_identity``, ``_row`` (0-based), ``_anchor_key`` and ``_anchor_time`` (the
+    block the row is anchored on), one column per flattened row key with dots made
+    underscores (``last_7_days.sessions`` → ``last_7_days_sessions``; the mapping is in
+    ``run_meta.window_columns``), ``_row_json`` (the row as Blurr prints it) and
+    ``_row_exact`` (tagged JSON when ``_row_json`` is not exact).
+    """
 
     if TYPE_CHECKING:  # provided by SqliteStore
         conn: sqlite3.Connection
@@ -71,52 +108,76 @@ class WindowRowsMixin:
         _lock: threading.RLock
 
         def _fetch(self, sql: str, args: tuple) -> list: ...
+        def get_meta(self) -> dict[str, object]: ...
+        def set_meta(self, **kv: object) -> None: ...
 
     def _open_window_rows(self) -> None:
-        cols = {"identity": str, "row": int, "_row_json": str, "_row_exact": str}
+        cols = {
+            "_identity": str,
+            "_row": int,
+            "_anchor_key": str,
+            "_anchor_time": str,
+            "_row_json": str,
+            "_row_exact": str,
+        }
         t = cast("sqlite_utils.db.Table", self.db["window_rows"])
-        t.create(cols, pk=("identity", "row"), if_not_exists=True)
-        self._wcols = {c.lower(): c for c in t.columns_dict}
+        t.create(cols, pk=("_identity", "_row"), if_not_exists=True)
+        taken = {c.lower() for c in t.columns_dict}
+        mapping = self.get_meta().get("window_columns")
+        self._wmap: dict[str, str] = json.loads(mapping) if isinstance(mapping, str) else {}
+        self._wtaken = taken | {c.lower() for c in self._wmap.values()}
         self._wsql: dict[tuple[str, ...], str] = {}
 
-    def set_window_rows(self, identity: str, rows: list[dict]) -> None:
-        """Replace ``identity``'s window rows; a column per flattened key, added as seen."""
+    def _wcolumn(self, key: str, sample: object) -> str:
+        col = self._wmap.get(key)
+        if col is None:
+            base = col = key.replace(".", "_")
+            n = 2
+            while col.lower() in self._wtaken:
+                col = f"{base}_{n}"
+                n += 1
+            self.conn.execute(f"ALTER TABLE window_rows ADD COLUMN {q(col)} {_sql_type(sample)}")
+            self._wmap[key] = col
+            self._wtaken.add(col.lower())
+            self.set_meta(window_columns=json.dumps(self._wmap))
+        return col
+
+    def set_window_rows(
+        self, identity: str, rows: list[dict], anchors: list[str] | None = None
+    ) -> None:
+        """Replace ``identity``'s window rows (``anchors``: each row's anchor key text)."""
         ident = safe_text(identity)
         with self._lock:
-            new: dict[str, object] = {}
             for row in rows:
                 for k, v in row.items():
-                    if k.lower() not in self._wcols and new.get(k) is None:
-                        new[k] = v
-            for k, v in new.items():
-                if k.lower() not in self._wcols:
-                    self.conn.execute(f"ALTER TABLE window_rows ADD COLUMN {q(k)} {_sql_type(v)}")
-                    self._wcols[k.lower()] = k
-            self.conn.execute("DELETE FROM window_rows WHERE identity = ?", (ident,))
+                    if k not in self._wmap and v is not None:
+                        self._wcolumn(k, v)
+            self.conn.execute("DELETE FROM window_rows WHERE _identity = ?", (ident,))
             for i, row in enumerate(rows):
-                cols = tuple(
-                    k for k in row if k.lower() not in _WFIXED and self._wcols.get(k.lower()) == k
-                )
-                sql = self._wsql.get(cols)
+                keys = tuple(k for k in row if k in self._wmap)
+                sql = self._wsql.get(keys)
                 if sql is None:
-                    names = ("identity", "row", "_row_json", "_row_exact", *cols)
+                    names = [*_WFIXED, *(self._wmap[k] for k in keys)]
                     marks = ", ".join("?" * len(names))
                     sql = f"INSERT INTO window_rows ({', '.join(map(q, names))}) VALUES ({marks})"
-                    self._wsql[cols] = sql
+                    self._wsql[keys] = sql
+                anchor = anchors[i] if anchors is not None and i < len(anchors) else None
+                when = anchor.rsplit("/", 1)[1] or None if anchor else None
                 text = json_text(row)
                 exact = text == safe_text(text) and is_plain_json(row)
-                params = [ident, i, safe_text(text), None if exact else json.dumps(tag(row))]
-                params += [_cell(row[k]) for k in cols]
+                params = [ident, i, safe_value(anchor), when, safe_text(text)]
+                params.append(None if exact else json.dumps(tag(row)))
+                params += [_cell(row[k]) for k in keys]
                 self.conn.execute(sql, params)
 
     def window_rows(self, identity: str) -> list[dict]:
         """The rows saved by :meth:`set_window_rows`, exactly."""
-        sql = "SELECT _row_json, _row_exact FROM window_rows WHERE identity = ? ORDER BY row"
+        sql = "SELECT _row_json, _row_exact FROM window_rows WHERE _identity = ? ORDER BY _row"
         rows = self._fetch(sql, (safe_text(identity),))
         return [json.loads(t) if x is None else cast(dict, untag(json.loads(x))) for t, x in rows]
 
 
-_WFIXED = frozenset({"identity", "row", "_row_json", "_row_exact"})
+_WFIXED = ("_identity", "_row", "_anchor_key", "_anchor_time", "_row_json", "_row_exact")
 
 
 def _sql_type(v: object) -> str:
@@ -139,13 +200,30 @@ def _cell(v: object) -> object:
         return safe_text(repr(v))
 
 
-def _meta_value(v: object) -> object:
-    if v is None or type(v) in (int, float, bytes):
-        return safe_value(v)
+def _meta_value(v: object) -> str | None:
+    """``run_meta.value`` is TEXT: numbers as their decimal text (read back as numbers)."""
+    if v is None:
+        return None
     if type(v) is bool:
-        return int(cast(bool, v))
+        return str(int(cast(bool, v)))
+    if type(v) in (int, float):
+        return repr(v)
     if type(v) is str:
-        return safe_text(v)
+        return safe_text(cast(str, v))
     if isinstance(v, datetime):
         return v.isoformat()
     return json_text(v) if is_plain_json(v) else repr(v)
+
+
+_INT = re.compile(r"-?\d{1,18}")
+_FLOAT = re.compile(r"-?\d+\.\d+(e[-+]?\d+)?")
+
+
+def meta_from_text(v: object) -> object:
+    """A ``run_meta`` value as written: number texts come back as numbers."""
+    if isinstance(v, str):
+        if _INT.fullmatch(v):
+            return int(v)
+        if _FLOAT.fullmatch(v):
+            return float(v)
+    return v

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..engine.loader import SpecError, load_streaming
 from ..engine.spec import FieldType, StreamingSpec
+from .extras import meta_from_text
 from .schema import RowCodec, TableLayout, layout_for, q
 
 _TIME_FIELDS = frozenset({"_start_time", "_end_time"})
@@ -79,7 +80,10 @@ class ReadOnlyStore:
 
     def _read_meta(self) -> tuple[dict[str, Any], dict[str, str], StreamingSpec]:
         try:
-            meta = dict(self.conn.execute("SELECT key, value FROM run_meta"))
+            meta = {
+                k: meta_from_text(v)
+                for k, v in self.conn.execute("SELECT key, value FROM run_meta")
+            }
             known = dict(self.conn.execute("SELECT aggregate, table_name FROM aggregates"))
         except sqlite3.DatabaseError as exc:
             raise DeriveError(f"{self.path}: not a blurr-tui store ({exc})") from None

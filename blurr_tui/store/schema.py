@@ -50,8 +50,19 @@ from typing import cast
 from ..engine.spec import AggregateKind, AggregateSpec, FieldType
 from .tagged import dumps_tagged, is_plain_json, json_text, loads_tagged, tag, untag
 
-SCHEMA_VERSION = 1
-RESERVED_TABLES = frozenset({"window_rows", "bad_events", "run_meta", "aggregates", "_identities"})
+SCHEMA_VERSION = 2
+RESERVED_TABLES = frozenset(
+    {
+        "window_rows",
+        "bad_events",
+        "run_meta",
+        "aggregates",
+        "swallowed_errors",
+        "_identities",
+        "_identity_states",
+        "_events",
+    }
+)
 META_COLUMNS = frozenset({"_key", "_seq", "_identity", "_store", "_instant", "_lookup", "_extra"})
 STORED_KINDS = (AggregateKind.IDENTITY, AggregateKind.BLOCK, AggregateKind.ACTIVITY)
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1

@@ -1,11 +1,12 @@
 """SQLite implementation of the engine's ``RecordStore`` (see :mod:`.schema` for the layout).
 
 Semantics match :class:`blurr_tui.engine.store.MemoryStore`: one position (``_seq``) per key,
-assigned at its first save; later saves update the row in place and keep the first key text;
-timestamp keys compare by instant.  An in-memory ``lookup -> _seq`` dict (complete: it is
-loaded when an existing database is opened) means a save never needs a SELECT: it is one
-prepared INSERT or one UPDATE by rowid.  Batch saves between :meth:`begin` and
-:meth:`commit`; the connection runs in autocommit mode otherwise.  Not safe for several
+assigned at its first save (or :meth:`reserve`); later saves update the row in place and keep
+the first key text; timestamp keys compare by instant.  ``lookup -> _seq`` is kept in memory
+per identity, loaded on the identity's first use and dropped by :meth:`forget` when the
+identity leaves memory (flat memory: nothing grows with the number of identities), so a save
+is one prepared upsert.  Batch saves between :meth:`begin` and :meth:`commit`; the
+connection runs in autocommit mode otherwise.  Not safe for several
 writers on one file; one writer thread plus readers through the same object is fine (calls
 are serialised by a lock).
 """
@@ -17,7 +18,7 @@ import heapq
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +29,9 @@ from sqlite_utils.db import Table
 
 from ..engine.keys import Key
 from ..engine.spec import StreamingSpec, WindowSpec
-from .extras import BadEventsMixin, RunMetaMixin, WindowRowsMixin
+from .extras import BadEventsMixin, RunMetaMixin, SwallowedMixin, WindowRowsMixin
+from .history_log import HistoryLog
+from .identities import IdentityStates
 from .schema import (
     SCHEMA_VERSION,
     RowCodec,
@@ -44,6 +47,7 @@ from .schema import (
     safe_value,
 )
 
+CACHE_MB = 64
 _BIND_ERRORS = (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
 
 
@@ -75,18 +79,19 @@ def log_head_sha256(path: str | Path, head_bytes: int = 64 * 1024) -> str:
 class _Group:
     layout: TableLayout
     codec: RowCodec
-    insert: str
-    update: str
+    insert: str  # an upsert by _seq: the first key text and _lookup stay
     select: str  # "SELECT _seq, _key, _lookup, _extra, _identity, <cols> FROM t"
     output: bool
 
 
-class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
+class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin, SwallowedMixin):
     def __init__(
         self,
         path_or_conn: str | Path | sqlite3.Connection,
         streaming: StreamingSpec,
         window: WindowSpec | None = None,
+        *,
+        history: bool = False,
     ) -> None:
         if isinstance(path_or_conn, sqlite3.Connection):
             self.conn = path_or_conn
@@ -100,22 +105,32 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
         if self.conn.execute("PRAGMA database_list").fetchone()[2]:  # a file
             self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
+        # Random-key inserts (the _lookup index, _identities) touch pages all over a big file:
+        # a page cache of CACHE_MB keeps them in memory (bounded, whatever the identities).
+        self.conn.execute(f"PRAGMA cache_size=-{CACHE_MB * 1024}")
         self._create_fixed_tables()
         self._check_spec_meta()
         self._groups: dict[str, _Group] = {}
-        self._cache: dict[tuple, int] = {}
+        self._keys: dict[str, dict[tuple, int]] = {}  # identity -> lookup -> _seq
         self._next_seq = 1
         self._open_tables()
-        self._load_cache()
+        self._init_keys()
         self._open_window_rows()
+        self._open_swallowed()
+        self.history = history or bool(self.get_meta().get("history"))
+        if self.history:
+            self.set_meta(history=1)
+        self.identities = IdentityStates(self.conn, self._lock, self.history)
+        self.history_log = HistoryLog(self) if self.history else None
+        if self.history_log is not None:
+            for g in self._groups.values():
+                self.history_log.ensure_table(g.layout.aggregate)
 
     # --- setup ----------------------------------------------------------------------------
 
     def _create_fixed_tables(self) -> None:
         db = self.db
-        cast(Table, db["run_meta"]).create(
-            {"key": str, "value": "BLOB"}, pk="key", if_not_exists=True
-        )
+        cast(Table, db["run_meta"]).create({"key": str, "value": str}, pk="key", if_not_exists=True)
         cols = {"id": int, "line": int, "byte_offset": int, "raw": str, "reason": str}
         cast(Table, db["bad_events"]).create(cols, pk="id", if_not_exists=True)
         cols = {"aggregate": str, "table_name": str, "kind": str, "store": str}
@@ -137,6 +152,7 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
         w_hash = sha256_text(w_text) if w_text is not None else None
         if old is not None and meta.get("window_spec_sha256") != w_hash:
             self.conn.execute("DROP TABLE IF EXISTS window_rows")  # rows of another window spec
+            self.set_meta(window_columns=None)
         self.set_meta(
             schema_version=SCHEMA_VERSION,
             tool_version=tool_version(),
@@ -175,6 +191,11 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
             t.create(cols, pk="_seq", not_null={"_key", "_lookup"})
             t.create_index(["_lookup"], unique=True)
             t.create_index(["_identity", "_seq"])
+        view = q(layout.table + "_view")  # for people: the record without internal columns
+        shown = ["_key", "_identity", *(c.field for c in layout.columns)]
+        self.conn.execute(
+            f"CREATE VIEW IF NOT EXISTS {view} AS SELECT {', '.join(map(q, shown))} FROM {q(layout.table)}"
+        )
         output = layout.store is not None and layout.store == self.streaming.output_store
         row = (group, layout.table, layout.kind, layout.store, int(output))
         self.conn.execute(  # raw SQL: sqlite-utils' upsert would commit an open batch
@@ -187,8 +208,8 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
         g = _Group(
             layout,
             RowCodec(layout),
-            f"INSERT INTO {tq} ({', '.join(map(q, ins_cols))}) VALUES ({', '.join('?' * len(ins_cols))})",
-            f"UPDATE {tq} SET {', '.join(q(c) + ' = ?' for c in value_cols)} WHERE _seq = ?",
+            f"INSERT INTO {tq} ({', '.join(map(q, ins_cols))}) VALUES ({', '.join('?' * len(ins_cols))})"
+            f" ON CONFLICT(_seq) DO UPDATE SET {', '.join(q(c) + ' = excluded.' + q(c) for c in value_cols)}",
             "SELECT _seq, _key, _lookup, _extra, _identity"
             + "".join(", " + q(c.field) for c in layout.columns)
             + f" FROM {tq}",
@@ -197,16 +218,60 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
         self._groups[group] = g
         return g
 
-    def _load_cache(self) -> None:
-        cache: dict[tuple, int] = {}
+    def group(self, name: str) -> _Group:
+        """The table of aggregate ``name`` (created for a group the spec does not name)."""
+        return self._groups.get(name) or self._open_group(name)
+
+    def _init_keys(self) -> None:
         top = 0
-        for group, g in self._groups.items():
-            sql = f"SELECT _seq, _key, _lookup FROM {q(g.layout.table)}"
-            for seq, key_text, lk in self.conn.execute(sql):
-                cache[_key_from(group, key_text, lk).lookup] = seq
-                top = max(top, seq)
-        self._cache = cache
+        for g in self._groups.values():
+            row = self.conn.execute(f"SELECT max(_seq) FROM {q(g.layout.table)}").fetchone()
+            top = max(top, row[0] or 0)
         self._next_seq = top + 1
+        self._keys = {}
+        self._may_have_rows = top > 0  # False: an identity not in _keys has no rows
+
+    def _keys_of(self, identity: str) -> dict[tuple, int]:
+        """``lookup -> _seq`` of ``identity``'s records (read from the tables once)."""
+        keys = self._keys.get(identity)
+        if keys is None:
+            keys = self._keys[identity] = {}
+            if self._may_have_rows:
+                ident = safe_text(identity)
+                for group, g in self._groups.items():
+                    sql = f"SELECT _seq, _key, _lookup FROM {q(g.layout.table)} WHERE _identity = ?"
+                    for seq, key_text, lk in self.conn.execute(sql, (ident,)):
+                        k = _key_from(group, key_text, lk)
+                        if k.identity == identity:
+                            keys[k.lookup] = seq
+        return keys
+
+    @property
+    def last_seq(self) -> int:
+        """The highest ``_seq`` given to a record so far."""
+        return self._next_seq - 1
+
+    def forget(self, identities: Iterable[str]) -> list[int]:
+        """Drop what is kept in memory about ``identities`` (their rows stay in the tables);
+        the ``_seq`` of their records."""
+        seqs: list[int] = []
+        with self._lock:
+            for identity in identities:
+                keys = self._keys.pop(identity, None)
+                if keys is not None:
+                    seqs += keys.values()
+                    self._may_have_rows = True
+        return seqs
+
+    def reserve(self, key: Key) -> int:
+        """The ``_seq`` of ``key``'s record: its row's, or a new one that its first save uses."""
+        with self._lock:
+            keys = self._keys_of(key.identity)
+            seq = keys.get(key.lookup)
+            if seq is None:
+                seq = keys[key.lookup] = self._next_seq
+                self._next_seq = seq + 1
+            return seq
 
     # --- transactions ----------------------------------------------------------------------
 
@@ -224,7 +289,8 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
         with self._lock:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            self._load_cache()
+            self._init_keys()
+            self._may_have_rows = True
 
     def close(self, commit: bool = True) -> None:
         with self._lock:
@@ -241,41 +307,70 @@ class SqliteStore(WindowRowsMixin, BadEventsMixin, RunMetaMixin):
     # --- RecordStore protocol --------------------------------------------------------------
 
     def get(self, key: Key) -> dict | None:
-        seq = self._cache.get(key.lookup)
-        if seq is None:
+        g = self._groups.get(key.group)
+        if g is None:
             return None
-        g = self._groups[key.group]
         with self._lock:
+            seq = self._keys_of(key.identity).get(key.lookup)
+            if seq is None:
+                return None
             row = self.conn.execute(g.select + " WHERE _seq = ?", (seq,)).fetchone()
-        return g.codec.decode(row[4], row[5:], row[3])
+        return None if row is None else g.codec.decode(row[4], row[5:], row[3])
 
-    def save(self, key: Key, record: dict) -> None:
+    def save(self, key: Key, record: dict) -> int:
+        """Insert or update ``key``'s record; its ``_seq``."""
         g = self._groups.get(key.group) or self._open_group(key.group)
-        lk = key.lookup
         values, extra = g.codec.encode(record, key.identity)
         with self._lock:
-            seq = self._cache.get(lk)
-            if seq is None:
-                seq = self._next_seq
+            seq = self.reserve(key)
+            ts = key.timestamp
+            instant = instant_text(ts) if ts is not None else None
+            params = [str(key), seq, key.identity, *values, g.layout.store]
+            if g.layout.has_instant:
+                params.append(instant)
+            params += [lookup_text(key.identity, key.dimensions, instant), extra]
+            try:
+                self.conn.execute(g.insert, params)
+            except _BIND_ERRORS:  # lone surrogates, huge ints: keep the whole snapshot exactly
+                params = [safe_value(p) for p in params]
+                params[-1] = dumps_tagged(list(record.items()), "s")
+                self.conn.execute(g.insert, params)
+        return seq
+
+    def save_many(self, items: Iterable[tuple[Key, dict]]) -> None:
+        """:meth:`save` of many records, one ``executemany`` per table (first-save order kept)."""
+        batch: dict[str, tuple[list[list[object]], list[dict]]] = {}
+        with self._lock:
+            for key, record in items:
+                g = self._groups.get(key.group) or self._open_group(key.group)
+                values, extra = g.codec.encode(record, key.identity)
+                seq = self.reserve(key)
                 ts = key.timestamp
                 instant = instant_text(ts) if ts is not None else None
                 params = [str(key), seq, key.identity, *values, g.layout.store]
                 if g.layout.has_instant:
                     params.append(instant)
                 params += [lookup_text(key.identity, key.dimensions, instant), extra]
-                sql = g.insert
-            else:
-                params = [*values, extra, seq]
-                sql = g.update
-            try:
-                self.conn.execute(sql, params)
-            except _BIND_ERRORS:  # lone surrogates, huge ints: keep the whole snapshot exactly
-                params = [safe_value(p) for p in params]
-                params[-1 if sql is g.insert else -2] = dumps_tagged(list(record.items()), "s")
-                self.conn.execute(sql, params)
-            if sql is g.insert:
-                self._cache[lk] = seq
-                self._next_seq = seq + 1
+                rows = batch.get(key.group)
+                if rows is None:
+                    rows = batch[key.group] = ([], [])
+                rows[0].append(params)
+                rows[1].append(record)
+            for group, (params_list, records) in batch.items():
+                g = self._groups[group]
+                try:
+                    self.conn.executemany(g.insert, params_list)
+                except _BIND_ERRORS:
+                    for params, record in zip(params_list, records, strict=True):
+                        self._insert_one(g, params, record)
+
+    def _insert_one(self, g: _Group, params: list[object], record: dict) -> None:
+        try:
+            self.conn.execute(g.insert, params)
+        except _BIND_ERRORS:
+            params = [safe_value(p) for p in params]
+            params[-1] = dumps_tagged(list(record.items()), "s")
+            self.conn.execute(g.insert, params)
 
     def latest_block(self, identity: str, group: str) -> tuple[Key, dict] | None:
         g = self._groups.get(group)

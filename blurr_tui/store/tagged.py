@@ -12,6 +12,8 @@ import json
 import math
 from datetime import date, datetime, time, timedelta
 
+from ..engine.containers import List, Map, Set
+
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # float: json keeps NaN, -0.0
 
 
@@ -40,6 +42,12 @@ def tag(v: object) -> object:
         if math.isfinite(v) and (v or math.copysign(1.0, v) > 0):  # type: ignore[arg-type]
             return v
         return {"f": repr(v)}
+    if t is Map:  # the engine's field containers keep their type (live state)
+        return {"M": [[tag(k), tag(x)] for k, x in v.items()]}  # type: ignore[attr-defined]
+    if t is List:
+        return {"L": [tag(x) for x in v]}  # type: ignore[attr-defined]
+    if t is Set:
+        return {"S": [tag(x) for x in v]}  # type: ignore[attr-defined]
     if isinstance(v, list):
         return [tag(x) for x in v]
     if isinstance(v, dict):
@@ -77,6 +85,12 @@ def untag(v: object) -> object:
     ((k, x),) = v.items()
     if k == "d":
         return {_hashable(untag(a)): untag(b) for a, b in x}
+    if k == "M":
+        return Map({_hashable(untag(a)): untag(b) for a, b in x})
+    if k == "L":
+        return List(untag(a) for a in x)
+    if k == "S":
+        return Set(_hashable(untag(a)) for a in x)
     if k == "t":
         return tuple(untag(a) for a in x)
     if k == "s":
@@ -98,6 +112,15 @@ def untag(v: object) -> object:
     if k == "i":
         return int(x)
     return x  # "repr"
+
+
+def dumps_exact(v: object) -> str:
+    """Exact JSON text of any value (:func:`loads_exact` gives it back)."""
+    return json.dumps(tag(v))  # ASCII: lone surrogates survive SQLite
+
+
+def loads_exact(text: str) -> object:
+    return untag(json.loads(text))
 
 
 def _hashable(v: object) -> object:
