@@ -9,9 +9,11 @@ aborts, as in Blurr; diagnostics go to stderr.
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import json
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -21,6 +23,7 @@ from orjson import JSONDecodeError
 from orjson import loads as orjson_loads
 
 from .engine.errors import EngineAbort, EventRejected
+from .engine.fields import encode_extra
 from .engine.loader import SpecError, load_streaming_file, load_window_file, locate
 from .engine.runtime import StreamingEngine
 from .engine.spec import StreamingSpec, WindowSpec
@@ -28,7 +31,6 @@ from .engine.store import MemoryStore, RecordStore
 from .engine.window import WindowTransform
 from .parallel import WorkerFailed, default_jobs, owner
 from .replay.jsonline import checked_event, loads_event
-from .replay.reader import is_gzip
 from .replay.swallowed import SwallowedErrors, listener
 
 
@@ -57,9 +59,10 @@ def _describe_line(raw: bytes) -> str:
 
 
 def open_log(path: str) -> BinaryIO:
-    """A log as binary lines; ``.gz`` (by its magic bytes) and ``.bz2`` are decompressed, as
-    Blurr's smart_open does."""
-    if is_gzip(path):
+    """A log as binary lines; ``.gz`` and ``.bz2`` are decompressed, chosen by the file's
+    extension as Blurr's smart_open does (R-13: gzip content in a file not named ``.gz`` is
+    read as it is; a plain file named ``.gz`` cannot be read)."""
+    if path.endswith(".gz"):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     if path.endswith(".bz2"):
         return bz2.open(path, "rb")  # type: ignore[return-value]
@@ -89,6 +92,19 @@ def ipfix_records(value: object) -> list[dict]:
     return out
 
 
+def _log_lines(path: str) -> Iterator[bytes]:
+    """The lines of one log; a file its extension misdescribes is one clear error."""
+    try:
+        with open_log(path) as fh:
+            yield from fh
+    except (OSError, EOFError) as exc:  # a plain file named .gz, a truncated archive
+        raise SpecError(f"{path}: cannot be read as its extension says: {exc}") from None
+
+
+# Blurr's JSON encoder: what json cannot write, a Decimal for one, as Blurr writes it (R-11).
+dumps_row = functools.partial(json.dumps, default=encode_extra)
+
+
 def read_groups(
     engine: StreamingEngine,
     paths: list[str],
@@ -111,48 +127,47 @@ def read_groups(
     read = engine.read
     for fi, path in enumerate(paths):
         line_no = 0
-        with open_log(path) as fh:
-            for line_no, raw in enumerate(fh, 1):  # noqa: B007 (counted after the loop)
-                pre = None
-                if skip:
-                    try:
-                        pre = orjson_loads(raw)
-                    except JSONDecodeError:
-                        pre = None
-                    if type(pre) is dict:
-                        ident = peek(pre)  # type: ignore[misc]
-                        if ident is not None and hash(ident) % n != k:
-                            continue
+        for line_no, raw in enumerate(_log_lines(path), 1):  # noqa: B007 (counted after the loop)
+            pre = None
+            if skip:
                 try:
-                    value, flat = loads_event(raw) if pre is None else checked_event(pre, raw)
-                    values = ipfix_records(value) if ipfix else (value,)
-                except Exception as exc:  # bad JSON, or an ipfix line of the wrong shape
-                    if k == 0:
-                        _bad(result, path, line_no, raw, _why(exc, raw), (fi, line_no, 0))
+                    pre = orjson_loads(raw)
+                except JSONDecodeError:
+                    pre = None
+                if type(pre) is dict:
+                    ident = peek(pre)  # type: ignore[misc]
+                    if ident is not None and hash(ident) % n != k:
+                        continue
+            try:
+                value, flat = loads_event(raw) if pre is None else checked_event(pre, raw)
+                values = ipfix_records(value) if ipfix else (value,)
+            except Exception as exc:  # bad JSON, or an ipfix line of the wrong shape
+                if k == 0:
+                    _bad(result, path, line_no, raw, _why(exc, raw), (fi, line_no, 0))
+                continue
+            for sub, one in enumerate(values):
+                owned = False
+                if peek is not None:
+                    ident = peek(one)
+                    if ident is not None:
+                        if hash(ident) % n != k:  # parallel.owner, inlined
+                            continue
+                        owned = True
+                try:
+                    identity, time, record = read(one, flat and not ipfix)
+                except EventRejected as exc:
+                    if owned or k == 0:
+                        _bad(result, path, line_no, raw, exc.args[0], (fi, line_no, sub))
                     continue
-                for sub, one in enumerate(values):
-                    owned = False
-                    if peek is not None:
-                        ident = peek(one)
-                        if ident is not None:
-                            if hash(ident) % n != k:  # parallel.owner, inlined
-                                continue
-                            owned = True
-                    try:
-                        identity, time, record = read(one, flat and not ipfix)
-                    except EventRejected as exc:
-                        if owned or k == 0:
-                            _bad(result, path, line_no, raw, exc.args[0], (fi, line_no, sub))
-                        continue
-                    except EngineAbort as exc:
-                        exc.line = line_no
-                        raise
-                    if n > 1 and not owned and owner(identity, n) != k:
-                        continue
-                    group = groups.get(identity)
-                    if group is None:
-                        group = groups[identity] = _Group(identity, (fi, line_no, sub))
-                    group.events.append((time, record, line_no))
+                except EngineAbort as exc:
+                    exc.line = line_no
+                    raise
+                if n > 1 and not owned and owner(identity, n) != k:
+                    continue
+                group = groups.get(identity)
+                if group is None:
+                    group = groups[identity] = _Group(identity, (fi, line_no, sub))
+                group.events.append((time, record, line_no))
         result.events_read += line_no
     return groups
 
@@ -217,7 +232,7 @@ def transform(
     # Blurr prints only after every identity ran; a value json cannot encode stops the
     # printing there, with the earlier lines already out (B-25).
     out: list[str] = []
-    dumps = json.dumps
+    dumps = dumps_row
     for row in rows_out:
         try:
             out.append(dumps(row))

@@ -6,14 +6,13 @@ that order (Blurr's first-seen order) and bad-line messages in line order.
 
 from __future__ import annotations
 
-import json
 from operator import itemgetter
 
 from .engine.runtime import StreamingEngine
 from .engine.spec import StreamingSpec, WindowSpec
 from .parallel import fork_map
 from .replay.swallowed import SwallowedErrors, listener
-from .transform import TransformResult, _identity_rows, read_groups
+from .transform import TransformResult, _identity_rows, dumps_row, read_groups
 
 
 def transform_parallel(
@@ -30,7 +29,7 @@ def transform_parallel(
     def work(k: int) -> tuple[TransformResult, list[tuple[tuple[int, int, int], list[str]]]]:
         part = TransformResult()
         groups = read_groups(engine, paths, part, processor, (k, jobs))
-        dumps = json.dumps
+        dumps = dumps_row
         current: list = [None, [], None]
         part.swallowed = SwallowedErrors(streaming, keep_rows=False)
         engine.on_swallowed = listener(part.swallowed, current)

@@ -309,16 +309,11 @@ Aggregates:
     assert json.loads(fast.stdout_lines[0])[1]["n"] == 2
 
 
-# Blurr 0.4.1 evaluates with an empty local context (checked with the reference:
-# `'source' in dir()` is False and `len(locals()) == 0` is True there).
+# Blurr 0.4.1 evaluates with one shared local context, empty unless a walrus assigned into it
+# (checked with the reference: `'source' in dir()` is False and `len(locals()) == 0` is True
+# there; corpus r10_one_shared_locals_dict).
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="interpreted path evals with no locals dict, so dir() lists the namespace "
-    "(a, identity, source, time, ...): 'source' in dir() is True; the generated function "
-    "and Blurr 0.4.1 give False",
-)
 def test_dir_sees_the_same_names(tmp_path):
     rec = record_of(
         run_fields(
@@ -333,11 +328,6 @@ def test_dir_sees_the_same_names(tmp_path):
     assert rec == {"_identity": "u", "has_source": False}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="locals() inside a Value is non-empty on both paths (the generated function's "
-    "__bz_* locals / the global namespace); Blurr 0.4.1 passes an empty local context",
-)
 def test_locals_is_empty_as_in_blurr(tmp_path):
     rec = record_of(
         run_fields(

@@ -3,6 +3,10 @@
 Each ``tests/corpus/<case>/`` holds ``streaming.yml``, optional ``window.yml``, ``events.log``
 (optional ``events2.log`` = second input file), and the reference's goldens ``expected.out``
 (JSON rows only) and ``expected.rc``. Regenerate them with ``scripts/regen_goldens.py``.
+
+A case whose results depend on a package version (R-17) names it in ``requires.txt``
+(``package==version``, what the reference ran with); it is skipped, saying why, where another
+version is installed: ``pyproject.toml`` pins that version.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from difftest import CORPUS, REPO, SHARED, case_inputs, rows_of, run_ours
+from difftest import CORPUS, REPO, SHARED, case_inputs, rows_of, run_ours, unmet_requirement
 
 CASES = sorted(d.name for d in CORPUS.iterdir() if (d / "streaming.yml").exists())
+
+
+_unmet_requirement = unmet_requirement
 
 
 def _expected(case_dir: Path) -> tuple[list[str], int]:
@@ -43,6 +50,9 @@ def test_corpus_is_big_enough():
 @pytest.mark.parametrize("case", CASES)
 def test_corpus_case(case: str):
     case_dir = CORPUS / case
+    unmet = _unmet_requirement(case_dir)
+    if unmet:
+        pytest.skip(unmet)
     expected_rows, expected_rc = _expected(case_dir)
     result = run_ours(*case_inputs(case_dir))
     got = rows_of(result.stdout_lines)
@@ -97,3 +107,60 @@ def test_tutorial_conformance(name: str, has_window: bool):
     assert result.exit_code == 0, "\n".join(result.stderr_lines)
     got = rows_of(result.stdout_lines)
     assert got == expected, _diff_message(expected, got)
+
+
+# --------------------------------------------------------------------------- §16 rules in `run`
+
+RULE_CASES = [c for c in CASES if c[:1] == "r" and c[1:3].isdigit()]
+# `run` and the app read a log by its content (gzip by its magic bytes, for following and
+# seeking), where Blurr goes by the file name: the one §16 corner they do not share.
+RUN_EXEMPT = {"r13_gzip_content_without_gz_name": "run/app detect gzip by content, not by name"}
+
+
+def test_every_rule_has_a_case():
+    rules = {int(c[1:3]) for c in RULE_CASES}
+    assert rules >= set(range(1, 18)), sorted(set(range(1, 18)) - rules)
+
+
+@pytest.mark.parametrize("case", RULE_CASES)
+def test_rule_case_in_run(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """`run` (the replay pipeline the app uses, into SQLite) gives the reference's rows too."""
+    import json
+
+    from blurr_tui.cli import main
+    from blurr_tui.engine.fields import encode_extra
+    from blurr_tui.engine.loader import load_streaming_file, load_window_file
+    from blurr_tui.store.sqlite_store import SqliteStore
+
+    case_dir = CORPUS / case
+    if case in RUN_EXEMPT:
+        pytest.skip(RUN_EXEMPT[case])
+    unmet = _unmet_requirement(case_dir)
+    if unmet:
+        pytest.skip(unmet)
+    expected_rows, expected_rc = _expected(case_dir)
+    streaming, window, logs = case_inputs(case_dir)
+    db = tmp_path / "x.db"
+    argv = ["run", streaming, *logs, "--db", str(db), "--quiet"]
+    argv += ["--window-bts", window] if window else []
+    code = main(argv)
+    err = capsys.readouterr().err
+    if expected_rc != 0:
+        assert code == 1 and err.strip() and "Traceback" not in err
+        return
+    assert code == 0, err
+    spec = load_streaming_file(streaming)
+    store = SqliteStore(str(db), spec, load_window_file(window) if window else None)
+    try:
+        if window is None:
+            got = sorted(
+                json.dumps([str(k), r], default=encode_extra)
+                for k, r in store.all_records(output_only=True)
+            )
+            assert got == sorted(expected_rows)
+        else:
+            for line in expected_rows:
+                ident, rows = json.loads(line)
+                assert store.window_rows(ident) == rows, ident
+    finally:
+        store.close()

@@ -5,6 +5,8 @@ Skipped unless ``BLURR_DIFF=1`` (the reference is slow) and the reference is ava
 
 * ``BLURR_DIFF_N``: number of cases (default 40);
 * ``BLURR_DIFF_SEED``: first seed (default 0); case i uses seed ``BLURR_DIFF_SEED + i``;
+* ``BLURR_REF_CACHE``: a directory where the reference's answers are kept by the inputs'
+  content (optional; a rerun after an engine change then only runs our side);
 * ``BLURR_DIFF_FAILURES``: where failing cases are written (default
   ``$TMPDIR/blurr-difftest-failures``). Each failure directory is in corpus format
   (``streaming.yml``, ``window.yml``, ``events.log``, ``expected.out``, ``expected.rc``) plus

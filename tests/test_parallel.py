@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from difftest import CORPUS, REPO, case_inputs, run_ours
+from difftest import CORPUS, REPO, case_inputs, run_ours, unmet_requirement
 from difftest.gen import generate
 
 from blurr_tui.parallel import WorkerFailed, default_jobs, fork_map
@@ -34,7 +34,7 @@ def test_corpus_two_workers_same_as_one(case: str) -> None:
     inputs = case_inputs(CORPUS / case)
     one = run_ours(*inputs, jobs=1)
     expected = (CORPUS / case / "expected.out").read_text(encoding="utf-8").splitlines()
-    if one.exit_code == 0:
+    if one.exit_code == 0 and not unmet_requirement(CORPUS / case):  # see test_corpus
         assert one.stdout_lines == expected
     same(run_ours(*inputs, jobs=2), one)
 

@@ -1,86 +1,87 @@
-"""Per-identity runtime state of one aggregate and its per-event algorithm (§6)."""
+"""Per-identity runtime state of one aggregate and its per-event algorithm (§6).
+
+How one field is updated is decided in :mod:`blurr_tui.engine.kernel`; this module decides
+which record an event goes into (dimension switch, Activity split, reload) and calls the
+kernel's functions for the fields, traced or not.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from . import trace as T
-from .codegen import bind, compile_dimensions, compile_fields
 from .errors import EngineAbort
-from .fieldrun import (
-    END,
-    IDENTITY,
-    START,
-    FieldRun,
-    eval_dimension,
-    eval_fields,
-    eval_fields_traced,
-    eval_when,
-)
+from .fieldrun import FieldRun, field_runs
 from .fields import decode, encode
+from .kernel import Note, bind, compile_dimensions, compile_fields, eval_when, why_not
 from .keys import Key
-from .spec import AggregateKind, AggregateSpec, FieldType
+from .spec import AggregateKind, AggregateSpec
 from .store import RecordStore
 from .views import make_view
 
-_COMPILED: dict[int, tuple[AggregateSpec, list[FieldRun], list[FieldRun], Any, Any]] = {}
 
+class CompiledAggregate:
+    """An aggregate's fields in record order and the kernel's functions for them, generated
+    on first use and shared by every identity of one engine."""
 
-def compiled(spec: AggregateSpec) -> tuple[list[FieldRun], list[FieldRun], Any, Any]:
-    """Field runs and the generated batch functions of ``spec``, built once per spec."""
-    hit = _COMPILED.get(id(spec))
-    if hit is None or hit[0] is not spec:
-        fields, dims = field_runs(spec)
-        hit = _COMPILED[id(spec)] = (
-            spec,
-            fields,
-            dims,
-            compile_fields(fields, spec.fqn),
-            compile_dimensions(dims, spec.fqn),
-        )
-    return hit[1], hit[2], hit[3], hit[4]
+    def __init__(self, spec: AggregateSpec, inline: bool = True) -> None:
+        self.spec = spec
+        self.inline = inline
+        self.fields, self.dims = field_runs(spec)
 
+    def _fields(self, traced: bool) -> Any:
+        return compile_fields(self.fields, self.spec.fqn, traced, self.inline)
 
-def field_runs(spec: AggregateSpec) -> tuple[list[FieldRun], list[FieldRun]]:
-    """(all fields in record order, dimension fields): internal, user, then dimensions."""
-    internal = [
-        FieldRun.internal(
-            "_identity", FieldType.STRING, IDENTITY, f"{spec.fqn}._identity", "identity"
-        )
-    ]
-    if spec.has_time_fields:
-        internal.append(
-            FieldRun.internal(
-                "_start_time", FieldType.DATETIME, START, f"{spec.fqn}._start_time", "min(time)"
-            )
-        )
-        internal.append(
-            FieldRun.internal(
-                "_end_time", FieldType.DATETIME, END, f"{spec.fqn}._end_time", "max(time)"
-            )
-        )
-    dims = [FieldRun.from_spec(d, is_dimension=True) for d in spec.dimensions]
-    return internal + [FieldRun.from_spec(f) for f in spec.fields] + dims, dims
+    def _dims(self, traced: bool) -> Any:
+        return compile_dimensions(self.dims, self.spec.fqn, traced, self.inline)
+
+    @cached_property
+    def batch_fields(self) -> Any:
+        return self._fields(False)
+
+    @cached_property
+    def traced_fields(self) -> Any:
+        return self._fields(True)
+
+    @cached_property
+    def batch_dims(self) -> Any:
+        return self._dims(False)
+
+    @cached_property
+    def traced_dims(self) -> Any:
+        return self._dims(True)
 
 
 class AggregateRun:
-    """Fields and record bookkeeping of one aggregate for one identity."""
+    """Fields and record bookkeeping of one aggregate for one identity.
 
-    kind_name = "aggregate"
+    :meth:`bind` gives it the namespace, the shared locals dict and the listener for
+    swallowed exceptions before :meth:`evaluate` is called.
+    """
 
-    def __init__(self, spec: AggregateSpec, identity: str, stores: dict[str, RecordStore]) -> None:
+    def __init__(
+        self,
+        spec: AggregateSpec,
+        identity: str,
+        stores: dict[str, RecordStore],
+        compiled: CompiledAggregate | None = None,
+    ) -> None:
         self.spec = spec
         self.name = spec.name
         self.identity = identity
-        self.fields, self.dims, template, dims_template = compiled(spec)
+        self.compiled = compiled if compiled is not None else CompiledAggregate(spec)
+        self.fields: list[FieldRun] = self.compiled.fields
+        self.dims: list[FieldRun] = self.compiled.dims
         self.types = {f.name: f.ftype for f in self.fields}
         self.values: dict[str, Any] = {f.name: f.default() for f in self.fields}
         self.view = make_view(spec.name, self.values)
-        self._template = template
-        self._dims_template = dims_template
-        self._fast: Any = None  # the generated field function bound to the namespace
-        self._fast_dims: Any = None
+        self.ns: dict[str, Any] = {}
+        self.loc: dict[str, Any] = {}
+        self.note: Note | None = None
+        self._batch: Any = None
+        self._traced: Any = None
         self.store = stores.get(spec.store) if spec.store else None
         # A store that shows live records (the replay's) is told which record is current.
         self._touch = (
@@ -89,10 +90,11 @@ class AggregateRun:
             else None
         )
 
-    def bind(self, ns: dict[str, Any]) -> None:
-        """Use the generated batch function with ``ns`` as its globals (see codegen)."""
-        self._fast = bind(self._template, ns)
-        self._fast_dims = bind(self._dims_template, ns)
+    def bind(self, ns: dict[str, Any], loc: dict[str, Any], note: Note | None = None) -> None:
+        """Evaluate with ``ns`` as globals and ``loc`` as Blurr's shared local context."""
+        self.ns, self.loc, self.note = ns, loc, note
+        self._batch = bind(self.compiled.batch_fields, ns, note)
+        self._traced = None
 
     # -- record bookkeeping -------------------------------------------------------------
     def reset(self) -> None:
@@ -101,12 +103,21 @@ class AggregateRun:
             values[f.name] = f.default()
 
     def restore(self, snapshot: dict) -> None:
+        """Blurr's restore: each stored value decoded through its field's type. A value that
+        cannot be decoded aborts the run, as Blurr's SnapshotError does (R-4)."""
         types = self.types
         values = self.values
         for name, value in snapshot.items():
             ftype = types.get(name)
             if ftype is not None:
-                values[name] = decode(ftype, value)
+                try:
+                    values[name] = decode(ftype, value)
+                except Exception as exc:
+                    raise EngineAbort(
+                        f"cannot restore {name}={value!r} from the store "
+                        f"({type(exc).__name__}: {exc}; Blurr aborts with SnapshotError)",
+                        where=self.spec.fqn,
+                    ) from None
 
     def snapshot(self) -> dict:
         return {name: encode(v) for name, v in self.values.items()}
@@ -134,61 +145,86 @@ class AggregateRun:
 
     def load(self, key: Key) -> bool:
         snap = self._require_store().get(key)
-        if snap is None:
-            self.reset()
-            return False
         self.reset()
+        if snap is None:
+            return False
         self.restore(snap)
         return True
 
     # -- per event ------------------------------------------------------------------------
-    def evaluate(
-        self, ns: dict[str, Any], tr: T.AggregateTrace | None, loc: dict[str, Any] | None = None
-    ) -> None:
+    def evaluate(self, tr: T.AggregateTrace | None) -> None:
         raise NotImplementedError
 
     def finalize(self) -> str | None:
         """Persist what the end of the run persists; the key text saved, if any."""
         raise NotImplementedError
 
-    def _when(
-        self, ns: dict[str, Any], tr: T.AggregateTrace | None, loc: dict[str, Any] | None = None
-    ) -> bool:
+    def _when(self, tr: T.AggregateTrace | None, again: bool = False) -> bool:
+        """The aggregate's When (absent → true); ``again``: its second evaluation (R-5)."""
         spec_when = self.spec.when
         if spec_when is None:
             return True
-        result, error = eval_when(spec_when.code, spec_when.text, ns, self.spec.fqn, loc)
+        result, error = eval_when(
+            spec_when.code, spec_when.text, self.ns, self.spec.fqn, self.loc, self.note
+        )
         if tr is not None:
             tr.when_text = spec_when.text
-            tr.when_result = result
-            tr.when_error = error
+            if again:
+                tr.when_again_result, tr.when_again_error = result, error
+            else:
+                tr.when_result, tr.when_error = result, error
             if not result:
                 tr.action = T.SKIPPED_WHEN
         return bool(result)
 
-    def _run_fields(self, ns: dict[str, Any], tr: T.AggregateTrace | None) -> None:
+    def _run_fields(self, tr: T.AggregateTrace | None) -> None:
         if tr is None:
-            if self._fast is not None:
-                self._fast(self.values, ns)
-            else:
-                eval_fields(self.fields, self.values, ns)
-        else:
-            eval_fields_traced(self.fields, self.values, ns, tr.fields)
+            self._batch(self.values, self.ns, self.loc, None)
+            return
+        if self._traced is None:
+            self._traced = bind(self.compiled.traced_fields, self.ns, self.note)
+        self._traced(self.values, self.ns, self.loc, tr.fields)
 
 
 class DimensionalRun(AggregateRun):
     """Identity (with or without Dimensions) and Block aggregates (§6.2, §6.3)."""
 
-    def __init__(self, spec: AggregateSpec, identity: str, stores: dict[str, RecordStore]) -> None:
-        super().__init__(spec, identity, stores)
+    def __init__(
+        self,
+        spec: AggregateSpec,
+        identity: str,
+        stores: dict[str, RecordStore],
+        compiled: CompiledAggregate | None = None,
+    ) -> None:
+        super().__init__(spec, identity, stores, compiled)
         self.prev_key: Key | None = None
         self._dim_names = [d.name for d in self.dims]
+        self._batch_dims: Any = None
+        self._traced_dims: Any = None
 
-    def _evaluate_fast(self, ns: dict[str, Any]) -> None:
-        """The untraced path of :meth:`evaluate`, with generated dimension and field code."""
-        if self.spec.when is not None and not self._when(ns, None):
+    def bind(self, ns: dict[str, Any], loc: dict[str, Any], note: Note | None = None) -> None:
+        super().bind(ns, loc, note)
+        self._batch_dims = bind(self.compiled.batch_dims, ns, note)
+        self._traced_dims = None
+
+    def _dimensions(self, tr: T.AggregateTrace | None) -> list[Any] | None:
+        if tr is None:
+            return self._batch_dims({}, self.ns, self.loc, None)  # type: ignore[no-any-return]
+        if self._traced_dims is None:
+            self._traced_dims = bind(self.compiled.traced_dims, self.ns, self.note)
+        dims_tr: list[T.FieldTrace] = []
+        out = self._traced_dims({}, self.ns, self.loc, dims_tr)
+        if out is None:
+            tr.action = T.SKIPPED_DIMENSION
+            tr.dimension_error = f"{dims_tr[-1].name}: {why_not(dims_tr[-1])}"
+        return out  # type: ignore[no-any-return]
+
+    def evaluate(self, tr: T.AggregateTrace | None) -> None:
+        """Blurr's IdentityAggregate.run_evaluate: When, dimensions, switch the record if the
+        dimensions changed, then When *again* on that record before the fields (R-5)."""
+        if self.spec.when is not None and not self._when(tr):
             return
-        dim_values = self._fast_dims(ns)
+        dim_values = self._dimensions(tr)
         if dim_values is None:
             return
         values = self.values
@@ -197,70 +233,23 @@ class DimensionalRun(AggregateRun):
         if prev is None:
             self._check_identity()
             key = Key(self.identity, self.name, dim_text)
-            self.load(key)
+            action = T.RESTORED if self.load(key) else T.NEW
         else:
             key = prev if prev.dimensions == dim_text else Key(self.identity, self.name, dim_text)
+            action = T.CONTINUED
             for name, v in zip(self._dim_names, dim_values, strict=True):
                 if v != values[name]:
                     self.persist(prev)
-                    self.load(key)
-                    break
-        self._fast(values, ns)
-        self.prev_key = key
-        if self._touch is not None:
-            self._touch(key, self)
-
-    def evaluate(
-        self, ns: dict[str, Any], tr: T.AggregateTrace | None, loc: dict[str, Any] | None = None
-    ) -> None:
-        if tr is None and self._fast is not None:
-            self._evaluate_fast(ns)
-            return
-        if self.spec.when is not None and not self._when(ns, tr):
-            return
-        if tr is None and self._fast_dims is not None:
-            dim_values = self._fast_dims(ns)
-            if dim_values is None:
-                return
-        else:
-            dim_values = []
-            for d in self.dims:
-                ok, value, why = eval_dimension(d, ns)
-                if not ok:
                     if tr is not None:
-                        tr.action = T.SKIPPED_DIMENSION
-                        tr.dimension_error = f"{d.name}: {why}"
-                    return
-                dim_values.append(value)
-        dim_text = tuple([str(v) for v in dim_values])
-        prev = self.prev_key
-        if prev is None:
-            self._check_identity()
-        key = (
-            prev
-            if prev is not None and prev.dimensions == dim_text
-            else Key(self.identity, self.name, dim_text)
-        )
-        values = self.values
-        if prev is None:
-            action = T.RESTORED if self.load(key) else T.NEW
-        elif any([v != values[d.name] for d, v in zip(self.dims, dim_values, strict=True)]):
-            self.persist(prev)
-            if tr is not None:
-                tr.persisted_key = str(prev)
-            action = T.RESTORED if self.load(key) else T.NEW
-        else:
-            action = T.CONTINUED
-        if tr is None:
-            if self._fast is not None:
-                self._fast(values, ns)
-            else:
-                eval_fields(self.fields, values, ns)
-        else:
+                        tr.persisted_key = str(prev)
+                    action = T.RESTORED if self.load(key) else T.NEW
+                    break
+        if tr is not None:
             tr.action = action
             tr.key = str(key)
-            tr.dimensions = {d.name: v for d, v in zip(self.dims, dim_values, strict=True)}
-            eval_fields_traced(self.fields, values, ns, tr.fields)
+            tr.dimensions = dict(zip(self._dim_names, dim_values, strict=True))
+        if self.spec.when is None or self._when(tr, again=True):
+            self._run_fields(tr)
         self.prev_key = key
         if self._touch is not None:
             self._touch(key, self)
@@ -275,30 +264,32 @@ class DimensionalRun(AggregateRun):
 class ActivityRun(AggregateRun):
     """Activity aggregates: blocks split by inactivity, keyed by start time (§6.4)."""
 
-    def __init__(self, spec: AggregateSpec, identity: str, stores: dict[str, RecordStore]) -> None:
-        super().__init__(spec, identity, stores)
+    def __init__(
+        self,
+        spec: AggregateSpec,
+        identity: str,
+        stores: dict[str, RecordStore],
+        compiled: CompiledAggregate | None = None,
+    ) -> None:
+        super().__init__(spec, identity, stores, compiled)
         self.gap = timedelta(seconds=spec.inactive_seconds)
-        self.first = True
 
     def block_key(self) -> Key:
         self._check_identity()
         return Key(self.identity, self.name, (), self.values["_start_time"])
 
-    def evaluate(
-        self, ns: dict[str, Any], tr: T.AggregateTrace | None, loc: dict[str, Any] | None = None
-    ) -> None:
+    def evaluate(self, tr: T.AggregateTrace | None) -> None:
         values = self.values
         action = T.CONTINUED
-        if self.first:
-            self.first = False
-            # A resumed run continues the latest stored block (Blurr loads it when the
-            # current block has no start; with a fresh store there is none).
+        if values["_start_time"] is None:
+            # Blurr reloads the latest stored block whenever the block has no start: at the
+            # identity's first event and after every reset (R-2).
             latest = self._require_store().latest_block(self.identity, self.name)
             if latest is not None:
                 self.restore(latest[1])
                 action = T.RESTORED
         start = values["_start_time"]
-        time = ns["time"]
+        time = self.ns["time"]
         if start is not None and (time < start - self.gap or time > values["_end_time"] + self.gap):
             key = self.block_key()
             self.persist(key)
@@ -310,9 +301,9 @@ class ActivityRun(AggregateRun):
             action = T.NEW
         if tr is not None:
             tr.action = action
-        if not self._when(ns, tr):
+        if not self._when(tr):
             return
-        self._run_fields(ns, tr)
+        self._run_fields(tr)
         if tr is not None:
             tr.key = str(self.block_key())
         if self._touch is not None and values["_start_time"] is not None:
@@ -327,21 +318,16 @@ class ActivityRun(AggregateRun):
 class VariableRun(AggregateRun):
     """Variable aggregates: never reset, stored only if they declare a Store (§6.5).
 
-    Window aggregates run the same way; the window transform passes ``loc`` (Blurr's local
-    context, holding ``source``: names there are not visible inside comprehensions).
+    Window aggregates run the same way; the window transform binds a locals dict holding
+    ``source`` (names there are not visible inside comprehensions, as in Blurr).
     """
 
-    def evaluate(
-        self, ns: dict[str, Any], tr: T.AggregateTrace | None, loc: dict[str, Any] | None = None
-    ) -> None:
+    def evaluate(self, tr: T.AggregateTrace | None) -> None:
         if tr is not None:
             tr.action = T.CONTINUED
-        if not self._when(ns, tr, loc):
+        if not self._when(tr):
             return
-        if tr is None:
-            eval_fields(self.fields, self.values, ns, loc)
-        else:
-            eval_fields_traced(self.fields, self.values, ns, tr.fields, loc)
+        self._run_fields(tr)
         if self._touch is not None:
             self._touch(Key(self.identity, self.name), self)
 

@@ -7,7 +7,6 @@ inside one ``Value``; methods returning a plain ``dict``/``list``/``set`` are re
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 
@@ -68,6 +67,3 @@ class Set(_Chaining, set):
         if item is not None:
             set.add(self, item)
         return self
-
-
-CONTAINER_TYPES: dict[str, Callable[..., Any]] = {"map": Map, "list": List, "set": Set}

@@ -9,7 +9,8 @@ import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-TIME_AGGREGATES = frozenset({"blurr:aggregate:block", "blurr:aggregate:activity"})
+from .typenames import TIME_AGGREGATES
+
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 

@@ -1,18 +1,17 @@
-"""Evaluating the fields of one aggregate for one event (§5.1), with or without a trace."""
+"""What the kernel needs to know about each field of an aggregate, and the record layout.
+
+The decisions of a field update are in :mod:`blurr_tui.engine.kernel`; this module only
+describes the fields (type, cast, compiled expressions) in record order.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
 from types import CodeType
 from typing import Any
 
-from . import trace as T
-from .errors import ABORTING, EngineAbort, abort_from, describe_exception
-from .fields import CASTS, PY_TYPES, default, with_utc
-from .spec import FieldSpec, FieldType
-
-UTC = UTC
+from .fields import CASTS, PY_TYPES, default
+from .spec import AggregateSpec, FieldSpec, FieldType
 
 # FieldRun.special values
 USER = 0
@@ -73,167 +72,37 @@ class FieldRun:
         return default(self.ftype)
 
 
-NOTE = "__bz_note"  # in a namespace: called with (fqn, "When"|"Value"|"cast", exception)
+def field_runs(spec: AggregateSpec) -> tuple[list[FieldRun], list[FieldRun]]:
+    """(all fields in record order, dimension fields).
 
-
-def note(ns: dict[str, Any], where: str, what: str, exc: BaseException) -> None:
-    """Tell the engine's listener about an exception Blurr swallows (the run goes on)."""
-    listener = ns.get(NOTE)
-    if listener is not None:
-        listener(where, what, exc)
-
-
-def _missing_value(f: FieldRun) -> EngineAbort:
-    return EngineAbort(
-        "the field has no Value expression (Blurr treats a falsy or invalid Value as absent and crashes)",
-        where=f.fqn,
-    )
-
-
-def _internal_value(f: FieldRun, values: dict[str, Any], ns: dict[str, Any]) -> Any:
-    if f.special == IDENTITY:
-        return ns["identity"]
-    time = ns["time"]
-    cur = values[f.name]
-    if f.special == START:
-        return time if cur is None or time < cur else cur
-    return time if cur is None or time > cur else cur
-
-
-def eval_fields(
-    fields: list[FieldRun],
-    values: dict[str, Any],
-    ns: dict[str, Any],
-    loc: dict[str, Any] | None = None,
-) -> None:
-    """The interpreted path without a trace (window aggregates, and ``fast=False`` to check
-    the generated code against): the same decisions as :func:`eval_field_traced`."""
-    for f in fields:
-        if f.special:
-            values[f.name] = _internal_value(f, values, ns)
-        else:
-            eval_field_traced(f, values, ns, loc)
-
-
-def snapshot_value(v: Any) -> Any:
-    """A copy of a live value for the trace (containers are mutated in place later)."""
-    if isinstance(v, dict):
-        return dict(v)
-    if isinstance(v, list):
-        return list(v)
-    if isinstance(v, set):
-        return set(v)
-    return v
-
-
-def eval_field_traced(
-    f: FieldRun, values: dict[str, Any], ns: dict[str, Any], loc: dict[str, Any] | None = None
-) -> T.FieldTrace:
-    """One field with everything recorded; same decisions as :func:`eval_fields`."""
-    old = snapshot_value(values.get(f.name))
-    ft = T.FieldTrace(
-        name=f.name,
-        outcome=T.UPDATED,
-        old=old,
-        new=old,
-        when_text=f.when_text,
-        value_text=f.value_text,
-        is_dimension=f.is_dimension,
-    )
-    if f.special:
-        v = _internal_value(f, values, ns)
-        values[f.name] = v
-        ft.value_result = ft.new = v
-        return ft
-    if f.when is not None:
-        try:
-            w = eval(f.when, ns, loc)
-        except ABORTING as exc:
-            raise abort_from(exc, f.fqn, f.when_text or "") from exc
-        except Exception as exc:
-            note(ns, f.fqn, "When", exc)
-            ft.when_error = describe_exception(exc)
-            ft.outcome = T.WHEN_ERROR
-            return ft
-        ft.when_result = snapshot_value(w)
-        if not w:
-            ft.outcome = T.WHEN_FALSE
-            return ft
-    if f.value is None:
-        raise _missing_value(f)
-    try:
-        v = eval(f.value, ns, loc)
-    except ABORTING as exc:
-        raise abort_from(exc, f.fqn, f.value_text or "") from exc
-    except Exception as exc:
-        note(ns, f.fqn, "Value", exc)
-        ft.value_error = describe_exception(exc)
-        ft.outcome = T.VALUE_ERROR
-        return ft
-    ft.value_result = snapshot_value(v)
-    if v is None:
-        ft.outcome = T.VALUE_NONE
-        return ft
-    if not isinstance(v, f.pytype):
-        try:
-            v = f.cast(v)
-        except Exception as exc:
-            note(ns, f.fqn, "cast", exc)
-            ft.cast_error = f"cannot cast {v!r} to {f.ftype.value}: {describe_exception(exc)}"
-            ft.outcome = T.CAST_FAILED
-            return ft
-    if f.is_datetime and v.tzinfo is None:
-        v = with_utc(v)
-    values[f.name] = v
-    ft.new = snapshot_value(v)
-    return ft
-
-
-def eval_fields_traced(
-    fields: list[FieldRun],
-    values: dict[str, Any],
-    ns: dict[str, Any],
-    out: list[T.FieldTrace],
-    loc: dict[str, Any] | None = None,
-) -> None:
-    for f in fields:
-        out.append(eval_field_traced(f, values, ns, loc))
-
-
-def eval_dimension(
-    f: FieldRun, ns: dict[str, Any], loc: dict[str, Any] | None = None
-) -> tuple[bool, Any, str | None]:
-    """Evaluate a dimension without storing it: (ok, value, why-not).
-
-    The same decisions as a field (:func:`eval_field_traced`), on a scratch record.
+    Record order is Blurr's: ``_identity``, the time fields, the user fields, then the
+    dimensions that no field shares a name with (a field named like a dimension *is* that
+    dimension, at the field's position: R-6; the loader already resolved which definition
+    wins).
     """
-    scratch: dict[str, Any] = {f.name: None}
-    ft = eval_field_traced(f, scratch, ns, loc)
-    if ft.outcome == T.UPDATED:
-        return True, scratch[f.name], None
-    why = {
-        T.WHEN_FALSE: f"When is {ft.when_result!r}",
-        T.WHEN_ERROR: f"When raised {ft.when_error}",
-        T.VALUE_NONE: "Value is None",
-        T.VALUE_ERROR: f"Value raised {ft.value_error}",
-    }.get(ft.outcome, ft.cast_error)
-    return False, None, why
-
-
-def eval_when(
-    code: CodeType | None,
-    text: str | None,
-    ns: dict[str, Any],
-    where: str,
-    loc: dict[str, Any] | None = None,
-) -> tuple[Any, str | None]:
-    """An aggregate or transformer When: (result, error). Absent → (True, None)."""
-    if code is None:
-        return True, None
-    try:
-        return eval(code, ns, loc), None
-    except ABORTING as exc:
-        raise abort_from(exc, where, text or "") from exc
-    except Exception as exc:
-        note(ns, where, "When", exc)
-        return None, describe_exception(exc)
+    internal = [
+        FieldRun.internal(
+            "_identity", FieldType.STRING, IDENTITY, f"{spec.fqn}._identity", "identity"
+        )
+    ]
+    if spec.has_time_fields:
+        internal.append(
+            FieldRun.internal(
+                "_start_time", FieldType.DATETIME, START, f"{spec.fqn}._start_time", "min(time)"
+            )
+        )
+        internal.append(
+            FieldRun.internal(
+                "_end_time", FieldType.DATETIME, END, f"{spec.fqn}._end_time", "max(time)"
+            )
+        )
+    dim_names = {d.name for d in spec.dimensions}
+    taken = {f.name for f in internal}
+    user = []
+    for f in spec.fields:
+        if f.name not in taken:
+            taken.add(f.name)
+            user.append(FieldRun.from_spec(f, is_dimension=f.name in dim_names))
+    dims = [FieldRun.from_spec(d, is_dimension=True) for d in spec.dimensions]
+    extra = [d for d in dims if d.name not in taken]
+    return internal + user + extra, dims

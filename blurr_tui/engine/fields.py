@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from .containers import List, Map, Set
 from .spec import FieldType
-from .timeparse import parse_datetime_text
-
-UTC = UTC
-
+from .timeparse import parse as parse_datetime_text
 
 _combine = datetime.combine
 
@@ -76,31 +74,43 @@ def cast(ftype: FieldType, value: Any) -> Any:
 
 
 def encode(value: Any) -> Any:
-    """Field value → snapshot value (what the store keeps and what is printed)."""
+    """Field value → snapshot value (what the store keeps and what is printed).
+
+    As Blurr's encoders: a datetime is its ISO text and a set a new list, but a Map or List
+    is the live object itself, so a later in-place change shows in records already saved
+    (R-1)."""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, set):
-        return list(value)
-    if isinstance(value, dict):
-        return dict(value)
-    if isinstance(value, list):
         return list(value)
     return value
 
 
 def decode(ftype: FieldType, value: Any) -> Any:
-    """Snapshot value → live field value (Blurr's restore: cast + sanitize)."""
-    if value is None:
-        return default(ftype) if ftype is not FieldType.DATETIME else None
+    """Snapshot value → live field value (Blurr's restore: cast + sanitize). Raises what
+    Blurr's decoder raises (the caller aborts the run, as Blurr's SnapshotError does).
+
+    A datetime is parsed by dateutil, so it carries dateutil's tz objects (``tzutc()``,
+    ``tzoffset(None, 19800)``: R-3), and an offset with seconds cannot be read (R-4)."""
     if ftype is FieldType.DATETIME:
-        if isinstance(value, str):
-            value = parse_datetime_text(value)
-        if isinstance(value, datetime) and value.tzinfo is None:
+        if not value:
+            return None
+        value = parse_datetime_text(value)
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
             value = with_utc(value)
         return value
-    try:
-        # Blurr's decode calls the type's constructor unconditionally: a bool kept in an
-        # integer field comes back as 1 (corpus: restore_decodes_integer_bool).
-        return CASTS[ftype](value)
-    except Exception:
+    if value is None:
+        # Blurr would cast None (int(None) raises); our stores keep None only for datetimes.
         return default(ftype)
+    # The type's constructor, unconditionally: a bool kept in an integer field comes back
+    # as 1 (corpus: restore_decodes_integer_bool).
+    return CASTS[ftype](value)
+
+
+def encode_extra(value: Any) -> Any:
+    """What Blurr's ``BlurrJSONEncoder`` writes for values json cannot: a ``Decimal`` as an
+    int when whole, else a float (R-11). Anything else cannot be encoded (TypeError)."""
+    if isinstance(value, Decimal):
+        num, den = value.as_integer_ratio()
+        return int(value) if den == 1 else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

@@ -23,19 +23,15 @@ from .spec import (
     StreamingSpec,
     WindowSpec,
 )
+from .typenames import AGGREGATE_KINDS, STORE_TYPES, STREAMING, WINDOW
 from .yamlpos import YamlPositionError, fqn_line, load_yaml_with_lines
-
-STREAMING = "blurr:transform:streaming"
-WINDOW = "blurr:transform:window"
-_AGG_KINDS = {f"blurr:aggregate:{k.value}": k for k in AggregateKind}
-_STORE_TYPES = {"blurr:store:memory", "blurr:store:dynamo"}
 
 
 class SpecError(Exception):
     """The spec cannot be run at all; the message says what and where."""
 
 
-def compile_expression(raw: Any, line: int | None = None) -> Expression | None:
+def compile_expression(raw: Any) -> Expression | None:
     """Blurr's rule: a falsy YAML value is absent; a syntax error is absent at runtime."""
     if not raw:
         return None
@@ -43,21 +39,47 @@ def compile_expression(raw: Any, line: int | None = None) -> Expression | None:
     try:
         code = compile(text, "<string>", "eval")
     except (SyntaxError, ValueError) as exc:
-        return Expression(text=text, code=None, line=line, syntax_error=str(exc))
+        return Expression(text=text, code=None, syntax_error=str(exc))
     except (RecursionError, MemoryError):  # Blurr's compile fails too: the expression is absent
         why = "the expression is nested too deeply for Python to compile"
-        return Expression(text=text, code=None, line=line, syntax_error=why)
-    return Expression(text=text, code=code, line=line)
+        return Expression(text=text, code=None, syntax_error=why)
+    return Expression(text=text, code=code)
 
 
 def _lower(value: Any) -> str:
     return str(value).lower() if value is not None else ""
 
 
+def _name(raw: dict, parent_fqn: str, what: str) -> str:
+    """Blurr keys every element by ``parent.Name``: a Name that is missing or not a string
+    makes it crash (R-8)."""
+    if "Name" not in raw:
+        raise SpecError(f"{parent_fqn}: {what} has no Name (Blurr 0.4.1 aborts)")
+    name = raw["Name"]
+    if not isinstance(name, str):
+        raise SpecError(
+            f"{parent_fqn}: {what} Name {name!r} is not a string (YAML read it as "
+            f"{type(name).__name__}; quote it: Blurr 0.4.1 aborts)"
+        )
+    return name
+
+
+def _resolve(raw: dict, fqn: str) -> dict[str, Any]:
+    """Blurr registers every named element of an aggregate under ``fqn.Name``, list by list
+    in YAML order: a later element with the same name replaces the earlier one (R-6)."""
+    named: dict[str, Any] = {}
+    for val in raw.values():
+        if isinstance(val, list):
+            for item in val:
+                if isinstance(item, dict) and isinstance(item.get("Name"), str):
+                    named[item["Name"]] = item
+    return named
+
+
 def _field(raw: Any, parent_fqn: str) -> FieldSpec:
     if not isinstance(raw, dict):
         raise SpecError(f"{parent_fqn}: a field must be a mapping, got {raw!r}")
-    name = str(raw.get("Name", ""))
+    name = _name(raw, parent_fqn, "a field")
     fqn = f"{parent_fqn}.{name}"
     type_name = _lower(raw.get("Type"))
     try:
@@ -74,12 +96,18 @@ def _field(raw: Any, parent_fqn: str) -> FieldSpec:
     )
 
 
-def _fields(raw: Any, fqn: str) -> tuple[FieldSpec, ...]:
+def _fields(raw: Any, fqn: str, named: dict[str, Any]) -> tuple[FieldSpec, ...]:
+    """One field per name, at the first position, with the definition Blurr keeps (R-6)."""
     if not raw:
         return ()
     if not isinstance(raw, list):
         raise SpecError(f"{fqn}: Fields must be a list")
-    return tuple(_field(f, fqn) for f in raw)
+    out: dict[str, FieldSpec] = {}
+    for f in raw:
+        spec = _field(f, fqn)
+        if spec.name not in out:
+            out[spec.name] = _field(named.get(spec.name, f), fqn)
+    return tuple(out.values())
 
 
 # An inactivity interval longer than this overflows Python's dates (year 9999) for events
@@ -104,17 +132,17 @@ def _interval(raw: Any, fqn: str) -> int:
 def _aggregate(raw: Any, parent_fqn: str) -> AggregateSpec:
     if not isinstance(raw, dict):
         raise SpecError(f"{parent_fqn}: an aggregate must be a mapping, got {raw!r}")
-    if "Name" not in raw:
-        raise SpecError(f"{parent_fqn}: an aggregate has no Name")
-    name = str(raw["Name"])
+    name = _name(raw, parent_fqn, "an aggregate")
     fqn = f"{parent_fqn}.{name}"
     type_name = _lower(raw.get("Type"))
-    kind = _AGG_KINDS.get(type_name)
+    kind = AGGREGATE_KINDS.get(type_name)
     if kind is None:
         raise SpecError(f"{fqn}: unknown aggregate Type {raw.get('Type')!r}")
     if kind is AggregateKind.LABEL:
         raise SpecError(f"{fqn}: Blurr:Aggregate:Label is not implemented by Blurr 0.4.1")
-    fields = _fields(raw.get("Fields"), fqn)
+    named = _resolve(raw, fqn)
+    has_dims = kind in (AggregateKind.IDENTITY, AggregateKind.BLOCK)
+    fields = _fields(raw.get("Fields"), fqn, named)
     # Blurr injects `_identity` (and a Block's or Activity's `_start_time`/`_end_time`) and
     # its definition replaces a user field of the same name: that field does nothing.
     predefined = {"_identity"}
@@ -126,13 +154,14 @@ def _aggregate(raw: Any, parent_fqn: str) -> AggregateSpec:
         kind=kind,
         type_name=type_name,
         fields=fields,
-        dimensions=_fields(raw.get("Dimensions"), fqn),
+        # Blurr reads Dimensions only on Identity and Block aggregates (R-7).
+        dimensions=_fields(raw.get("Dimensions"), fqn, named) if has_dims else (),
         when=compile_expression(raw.get("When")),
         store=str(raw["Store"]) if raw.get("Store") else None,
         fqn=fqn,
         inactive_seconds=_interval(raw.get("SeparateByInactiveSeconds"), fqn),
         window_type=_lower(raw.get("WindowType")) or None,
-        window_value=raw.get("WindowValue"),
+        window_value=raw.get("WindowValue", 0),
         source=str(raw["Source"]) if raw.get("Source") else None,
     )
 
@@ -162,6 +191,12 @@ def _load_doc(text: str, path: str) -> dict:
         raise SpecError(f"{where}: invalid YAML: {exc.problem}") from None
     if not isinstance(doc, dict) or "Name" not in doc:
         raise SpecError(f"{path}: not a BTS document (expected a mapping with Name and Type)")
+    name = _name(doc, path, "the BTS")
+    if "." in name:
+        raise SpecError(
+            f"{path}: the BTS Name {name!r} contains a dot (Blurr 0.4.1 splits names on dots "
+            "and aborts)"
+        )
     return doc
 
 
@@ -196,11 +231,13 @@ def load_streaming(text: str, path: str = "<string>") -> StreamingSpec:
         )
     stores = []
     for raw in doc.get("Stores") or []:
-        if not isinstance(raw, dict) or "Name" not in raw:
-            raise SpecError(f"{name}: a store has no Name: {raw!r}")
-        if _lower(raw.get("Type")) not in _STORE_TYPES:
-            raise SpecError(f"{name}.{raw['Name']}: unknown store Type {raw.get('Type')!r}")
-        stores.append(StoreSpec(name=str(raw["Name"]), type_name=_lower(raw.get("Type"))))
+        if not isinstance(raw, dict):
+            raise SpecError(f"{name}: a store must be a mapping, got {raw!r}")
+        store_name = _name(raw, name, "a store")
+        # A store of an unknown Type is never created: harmless unless an aggregate uses it
+        # (R-9); that aggregate then has no store and aborts when it needs one.
+        if _lower(raw.get("Type")) in STORE_TYPES:
+            stores.append(StoreSpec(name=store_name, type_name=_lower(raw.get("Type"))))
     aggs = _aggregates(doc, name)
     for agg in aggs:
         if agg.kind is AggregateKind.WINDOW:

@@ -8,29 +8,12 @@ mistakes to the user) is a separate concern: see :mod:`blurr_tui.engine.validati
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from types import CodeType
 
+from .typenames import STREAMING, WINDOW, AggregateKind, FieldType
 
-class AggregateKind(StrEnum):
-    IDENTITY = "identity"
-    BLOCK = "block"
-    ACTIVITY = "activity"
-    VARIABLE = "variable"
-    WINDOW = "window"
-    LABEL = "label"
-
-
-class FieldType(StrEnum):
-    INTEGER = "integer"
-    FLOAT = "float"
-    STRING = "string"
-    BOOLEAN = "boolean"
-    DATETIME = "datetime"
-    MAP = "map"
-    LIST = "list"
-    SET = "set"
+__all__ = ["AggregateKind", "FieldType"]  # re-exported: they describe a loaded spec too
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +26,7 @@ class Expression:
 
     text: str
     code: CodeType | None
-    line: int | None = None
-    syntax_error: str | None = None
-
-    @property
-    def present(self) -> bool:
-        return self.code is not None
+    syntax_error: str | None = None  # why ``code`` is None, for messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +37,6 @@ class FieldSpec:
     value: Expression | None
     when: Expression | None
     fqn: str
-    line: int | None = None
-    internal: bool = False  # _identity, _start_time, _end_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +49,6 @@ class AggregateSpec:
     when: Expression | None = None
     store: str | None = None
     fqn: str = ""
-    line: int | None = None
     # Activity
     inactive_seconds: int = 0
     # Window aggregates
@@ -115,7 +90,7 @@ class StreamingSpec:
     aggregates: tuple[AggregateSpec, ...]
     path: str = "<string>"
     text: str = ""
-    type_name: str = "blurr:transform:streaming"
+    type_name: str = STREAMING
     # Set when Blurr would fail every record of this spec (its Type is not a streaming
     # transform): ``transform`` mirrors that, ``run`` and ``replay`` refuse the spec.
     reject_reason: str | None = None
@@ -146,5 +121,4 @@ class WindowSpec:
     aggregates: tuple[AggregateSpec, ...]
     path: str = "<string>"
     text: str = ""
-    type_name: str = "blurr:transform:window"
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    type_name: str = WINDOW

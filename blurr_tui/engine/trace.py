@@ -60,6 +60,10 @@ class AggregateTrace:
     when_text: str | None = None
     when_result: Any = None
     when_error: str | None = None
+    # Identity/Block: Blurr evaluates the When again once the record is chosen; the
+    # fields run only if this second result is truthy too.
+    when_again_result: Any = None
+    when_again_error: str | None = None
     dimensions: dict[str, Any] = field(default_factory=dict)
     dimension_error: str | None = None  # why the dimensions failed, when they did
     fields: list[FieldTrace] = field(default_factory=list)
@@ -83,6 +87,8 @@ class EventTrace:
         for agg in self.aggregates:
             if agg.when_error:
                 out.append(f"{agg.name} When: {agg.when_error}")
+            if agg.when_again_error:
+                out.append(f"{agg.name} When (again): {agg.when_again_error}")
             if agg.dimension_error:
                 out.append(f"{agg.name} dimensions: {agg.dimension_error}")
             for f in agg.fields:

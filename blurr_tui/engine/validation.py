@@ -24,18 +24,19 @@ from blurr_tui.engine.exprnames import (
 )
 from blurr_tui.engine.exprnames import lower as _lower
 from blurr_tui.engine.loader import MAX_INTERVAL_SECONDS
+from blurr_tui.engine.typenames import (
+    AGGREGATE_TYPES,
+    DIMENSION_TYPES,
+    FIELD_TYPES,
+    KNOWN_TYPES,
+    STORE_TYPES,
+    STREAMING,
+    WINDOW,
+)
 from blurr_tui.engine.validation_messages import MESSAGES
-from blurr_tui.engine.validation_window import STREAMING, WindowChecks, find_stream_file
+from blurr_tui.engine.validation_window import WindowChecks, find_stream_file
 from blurr_tui.engine.yamlpos import PosDict, YamlPositionError, line_of, load_yaml_with_lines
 
-WINDOW = "blurr:transform:window"
-AGGREGATE_TYPES = frozenset(
-    f"blurr:aggregate:{k}" for k in ("identity", "block", "activity", "variable", "window", "label")
-)
-STORE_TYPES = frozenset({"blurr:store:memory", "blurr:store:dynamo"})
-FIELD_TYPES = frozenset({"integer", "float", "string", "boolean", "datetime", "map", "list", "set"})
-KNOWN_TYPES = frozenset({STREAMING, WINDOW, "anchor", "day", "hour", "count"})
-KNOWN_TYPES |= AGGREGATE_TYPES | STORE_TYPES | FIELD_TYPES
 VERSION = "2018-03-01"
 
 
@@ -300,7 +301,7 @@ class _Checker(WindowChecks):
     def field(self, spec: dict, fqn: str, dimension: bool, scope: Scope) -> None:
         types = " | ".join(sorted(FIELD_TYPES))
         self.element(spec, fqn, None if dimension else FIELD_TYPES, f"a field type: {types}")
-        if dimension and "Type" in spec and spec["Type"] not in ("integer", "string"):
+        if dimension and "Type" in spec and spec["Type"] not in DIMENSION_TYPES:
             self.add(spec, "Type", fqn, "enum", values="integer | string")
         self.required(spec, fqn, "Value")
         for attribute in ("When", "Value"):

@@ -7,10 +7,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from blurr_tui.engine.exprnames import TIME_AGGREGATES, Scope, aggregate_table, lower
+from blurr_tui.engine.exprnames import Scope, aggregate_table, lower
+from blurr_tui.engine.typenames import STREAMING, TIME_AGGREGATES, WINDOW_TYPES
 from blurr_tui.engine.yamlpos import PosDict, YamlPositionError, load_yaml_with_lines
-
-STREAMING = "blurr:transform:streaming"
 
 
 def stream_names_of(doc: dict) -> set[str]:
@@ -155,7 +154,7 @@ class WindowChecks:
         self.required(agg, fqn, "WindowType", "WindowValue", "Source")
         self.number(agg, "WindowValue", fqn, None)
         wtype = agg.get("WindowType")
-        if wtype and lower(wtype) not in ("day", "hour", "count"):
+        if wtype and lower(wtype) not in WINDOW_TYPES:
             self.add(agg, "WindowType", fqn, "enum", values="day | hour | count")
         value = agg.get("WindowValue", 1)
         limit = {"day": 2_880_000, "hour": 69_120_000}.get(lower(wtype))

@@ -71,10 +71,6 @@ class LiveStore:
         return LiveStoreView(self, name)
 
     # -- write-behind ------------------------------------------------------------------------
-    @property
-    def pending_count(self) -> int:
-        return len(self._pending)
-
     def flush(self) -> None:
         if not self._pending:
             return

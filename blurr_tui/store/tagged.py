@@ -11,8 +11,10 @@ import base64
 import json
 import math
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from ..engine.containers import List, Map, Set
+from ..engine.fields import encode_extra
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # float: json keeps NaN, -0.0
 
@@ -68,6 +70,8 @@ def tag(v: object) -> object:
         return {"td": [v.days, v.seconds, v.microseconds]}
     if isinstance(v, bytes | bytearray):
         return {"b": base64.b64encode(bytes(v)).decode("ascii")}
+    if isinstance(v, Decimal):
+        return {"dec": str(v)}
     if isinstance(v, bool | int):  # int/bool subclasses
         return {"i": int(v)} if not isinstance(v, bool) else bool(v)
     if isinstance(v, float):
@@ -111,6 +115,8 @@ def untag(v: object) -> object:
         return base64.b64decode(x)
     if k == "i":
         return int(x)
+    if k == "dec":
+        return Decimal(x)
     return x  # "repr"
 
 
@@ -137,7 +143,14 @@ def loads_tagged(text: str) -> tuple[str, list[tuple[str, object]]]:
     return mode, [(k, untag(v)) for k, v in pairs]
 
 
-_json_text = json.JSONEncoder(ensure_ascii=False, default=repr).encode
+def _default(v: object) -> object:
+    try:
+        return encode_extra(v)  # as Blurr's JSON encoder writes it (Decimal: R-11)
+    except TypeError:
+        return repr(v)
+
+
+_json_text = json.JSONEncoder(ensure_ascii=False, default=_default).encode
 
 
 def json_text(v: object) -> str:

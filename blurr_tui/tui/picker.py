@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
+from blurr_tui.engine.typenames import STREAMING, WINDOW
 from blurr_tui.engine.yamlpos import YamlPositionError, load_yaml_with_lines
 
 LOG_SUFFIXES = (".log", ".jsonl", ".json", ".ndjson", ".gz")
@@ -37,7 +38,7 @@ def spec_kind(path: Path) -> str | None:
     except (OSError, UnicodeDecodeError, YamlPositionError):
         return None
     kind = str(doc.get("Type", "")).lower() if isinstance(doc, dict) else ""
-    return {"blurr:transform:streaming": "streaming", "blurr:transform:window": "window"}.get(kind)
+    return {STREAMING: "streaming", WINDOW: "window"}.get(kind)
 
 
 def candidates(root: Path) -> tuple[list[Path], list[Path], list[Path]]:

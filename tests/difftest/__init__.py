@@ -11,9 +11,11 @@ The generator of random cases lives in :mod:`difftest.gen`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,9 +62,27 @@ class RefResult:
     stderr: str
 
 
+def _cache_file(streaming: str, window: str | None, logs: list[str]) -> Path | None:
+    """Where ``$BLURR_REF_CACHE`` keeps the reference's answer for these exact inputs."""
+    root = os.environ.get("BLURR_REF_CACHE")
+    if not root:
+        return None
+    h = hashlib.sha256()
+    for path in [streaming, window or "", *logs]:
+        h.update(Path(path).read_bytes() if path else b"-")
+        h.update(b"\0")
+    return Path(root) / f"{h.hexdigest()}.json"
+
+
 def run_reference(
     streaming: str, window: str | None, logs: list[str], timeout: float = 300
 ) -> RefResult:
+    """The reference's rows for these inputs. With ``$BLURR_REF_CACHE`` set, answers are kept
+    there by the inputs' content (the reference is slow and never changes), so a rerun of the
+    differential test after an engine change only runs our side."""
+    cache = _cache_file(streaming, window, logs)
+    if cache is not None and cache.exists():
+        return RefResult(**json.loads(cache.read_text(encoding="utf-8")))
     cmd = [str(reference_path()), "transform", "--streaming-bts", streaming]
     if window:
         cmd += ["--window-bts", window]
@@ -70,7 +90,11 @@ def run_reference(
     proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
     out = proc.stdout.decode("utf-8", errors="surrogateescape")
     rows = [line for line in out.splitlines() if line.startswith("[")]
-    return RefResult(rows, proc.returncode, proc.stderr.decode("utf-8", errors="replace"))
+    result = RefResult(rows, proc.returncode, proc.stderr.decode("utf-8", errors="replace"))
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(asdict(result)), encoding="utf-8")
+    return result
 
 
 def run_ours(streaming: str, window: str | None, logs: list[str], jobs: int | None = None):
@@ -84,3 +108,20 @@ def run_ours(streaming: str, window: str | None, logs: list[str], jobs: int | No
 def rows_of(lines) -> list[str]:
     """Normalise a list of output lines: drop trailing newlines."""
     return [line.rstrip("\n") for line in lines]
+
+
+def unmet_requirement(case_dir: Path) -> str | None:
+    """Why this corpus case's goldens cannot hold in this venv, or None. A case whose results
+    depend on a package version (R-17) names it in ``requires.txt`` (``package==version``,
+    what the reference ran with; ``pyproject.toml`` pins it)."""
+    import importlib.metadata
+
+    req = case_dir / "requires.txt"
+    if not req.exists():
+        return None
+    for line in req.read_text(encoding="utf-8").split():
+        name, _, wanted = line.partition("==")
+        have = importlib.metadata.version(name)
+        if have != wanted:
+            return f"results depend on {name}: the goldens need {wanted}, this venv has {have}"
+    return None
