@@ -174,8 +174,33 @@ class ReplayController:
         self.serials["step"] += 1
 
     def _on_end(self) -> None:
+        self.playback.ended_playing = self.playback.state == PLAYING
         self.playback.state = AT_END
         self.playback.until_hit = False
+
+    def play_new_lines(self, on: bool) -> Future:
+        """At the end of the log: play lines as they are appended (True), or wait (False)."""
+
+        def set_it() -> None:
+            self.playback.ended_playing = on
+            self._publish()
+
+        return self.submit(set_it)
+
+    def follow_now(self) -> None:
+        """At the end of the log (the worker, between commands): lines appended to the log
+        since make the replay go on: paused, or playing if it was playing at the end."""
+        run = self.run
+        if not run.at_end:
+            return
+        if run.poll_tail():
+            pb = self.playback
+            if pb.state == AT_END:
+                pb.state = PAUSED
+                if pb.ended_playing:
+                    self.player.start()
+        if run.following != self.snapshot().following or not run.at_end:
+            self._publish()
 
     def _advance(self, trace: bool) -> Step | None:
         """Compute one more line (the frontier moves; what is shown does not)."""
@@ -277,7 +302,7 @@ class ReplayController:
         pb = self.playback
         snap = Snapshot(
             position=self.cursor,
-            total=max(self.total, run.position),
+            total=max(self.total, run.position + run.waiting),
             state=pb.state,
             rate=pb.rate,
             measured_rate=pb.measured,
@@ -293,6 +318,7 @@ class ReplayController:
             window_anchors=run.window_anchors,
             time_ordered=self.time_ordered,
             error=pb.error,
+            following=run.following,
             computed=run.position,
             hits=self.hits.shown() if self.breakpoints.active else (),
             breakpoints=self.breakpoints.items(),

@@ -16,9 +16,10 @@ from ..engine.runtime import IdentityRun
 from ..engine.spec import StreamingSpec, WindowSpec
 from ..store import app_reads
 from ..store.sqlite_store import SqliteStore
+from .log_tail import LogTail
 from .ordering import time_order
 from .pipeline import OutOfOrder, Replayer, Step
-from .reader import LogLine, read_lines
+from .reader import LogLine, is_gzip, read_lines
 from .timeline import TimelineIndex
 
 MAX_ERRORS = 10_000
@@ -59,6 +60,8 @@ class LogRun:
         self.last_checkpoint = time.monotonic()
         self.on_end: Callable[[], None] | None = None  # the controller: playing stops
         self._current: tuple[int, int] = (0, 0)
+        self._read_to = (0, 1)  # (byte offset, line number) after the last line read
+        self.tail: LogTail | None = None  # watches the end of the log once it is reached
         self._lines = self._line_iter()
 
     def _line_iter(self) -> Iterator[LogLine]:
@@ -98,10 +101,49 @@ class LogRun:
                 self.problems[step.index] = ("abort", step.error)
         self.timeline.add(line.offset, line.line_no, step.identity, step.time)
         self.last = step
+        self._read_to = (line.end_offset, line.line_no + 1)
         self._next = next(self._lines, None)
+        if self._next is None and self.tail is not None:
+            self._next = self.tail.take()
         if self._next is None:
             self.finish()
         return step
+
+    # -- the end of the log: following it -----------------------------------------------------
+    @property
+    def can_follow(self) -> bool:
+        """Lines appended later can be applied in order: a plain log replayed in file order."""
+        return self.time_ordered and not is_gzip(self.log_path)
+
+    def poll_tail(self) -> bool:
+        """At the end of the log: True when a line appended since is ready to apply (the
+        run then goes on; its end will be finished again)."""
+        if self._next is not None or not self.can_follow:
+            return False
+        if self.tail is None:
+            self.tail = LogTail(self.log_path, *self._read_to)
+        line = self.tail.take()
+        if line is None:
+            return False
+        self._next = line
+        self.finished = False
+        return True
+
+    @property
+    def waiting(self) -> int:
+        """Lines read but not applied yet (the total is ``position + waiting``)."""
+        queued = self.tail.waiting if self.tail is not None else 0
+        return queued + (1 if self._next is not None else 0)
+
+    @property
+    def following(self) -> str | None:
+        """What the transport says about the end of the log, if the app watches it."""
+        if self.tail is None:
+            return None
+        if self.tail.problem is not None:
+            return self.tail.problem
+        n = self.tail.received
+        return "following the log" + (f": {n:,} new line{'' if n == 1 else 's'}" if n else "")
 
     def reordered(self) -> LogRun:
         """A new run in time order, advanced (untraced) to just before the line that went
@@ -134,6 +176,8 @@ class LogRun:
             self.replayer.finish()
             if self.window_spec is not None and self.last is not None:
                 self.compute_window(self.last.identity)
+            if self.tail is None and self.can_follow:  # watch the end from now on
+                self.tail = LogTail(self.log_path, *self._read_to)
             if self.on_end is not None:
                 self.on_end()
 
@@ -155,6 +199,8 @@ class LogRun:
         return st.run if st is not None else None
 
     def close(self) -> None:
+        if self.tail is not None:
+            self.tail.close()
         try:
             self.store.close()
         except Exception:  # noqa: BLE001

@@ -20,6 +20,7 @@ class Playback:
     next_due: float = 0.0  # monotonic time the next event is due (at a set rate)
     until_hit: bool = False  # ``c``: play at full speed, stop at the next breakpoint hit
     error: str | None = None  # why playing stopped, if the worker failed
+    ended_playing: bool = False  # the end of the log was reached while playing
 
     def start(self, position: int) -> None:
         self.next_due = time.monotonic()

@@ -36,6 +36,7 @@ class Player:
         """The worker between commands: play a little (True), or idle (False)."""
         pb = self.c.playback
         if pb.state != PLAYING:
+            self.c.follow_now()  # at the end of the log: lines appended since
             return False
         try:
             self.chunk()

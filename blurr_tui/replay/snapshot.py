@@ -48,6 +48,7 @@ class Snapshot:
     window: tuple[str, tuple[dict, ...]] | None = None  # (identity, rows)
     window_anchors: tuple = ()  # engine.window.AnchorRow per row, in the same order
     time_ordered: bool = True
+    following: str | None = None  # the end of the log is watched: what is new, or why not
     error: str | None = None  # the worker failed (message), replay stopped
     computed: int = 0  # the furthest event computed (position may be earlier)
     hits: tuple[int, ...] = ()  # breakpoint hits found so far (positions)

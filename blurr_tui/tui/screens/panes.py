@@ -72,6 +72,7 @@ class PaneUpdater:
             measured_rate=snap.measured_rate,
             bad_lines=self.problems.bad_lines,
             errors=self.problems.errors,
+            following=snap.following,
         )
         step_key = (snap.run_serial, snap.step_serial)
         if step_key != self._step_key:

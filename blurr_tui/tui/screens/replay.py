@@ -97,6 +97,7 @@ class ReplayScreen(Screen[None]):
         self._shown_state = ""
         self._kicked = False
         self._shown_error: str | None = None
+        self._shown_following: str | None = None
         self._rate: float | None | bool = False  # False: not chosen here yet
         self._order_noted = False
         self.reload_ui = ReloadUi(self)
@@ -177,6 +178,10 @@ class ReplayScreen(Screen[None]):
                 timeout=10,
             )
         self._check_pending()
+        if snap.following != self._shown_following:
+            self._shown_following = snap.following
+            if snap.following is not None and not snap.following.startswith("following"):
+                self.notify(snap.following, title="The log changed", severity="error", timeout=15)
         if snap.error is not None and snap.error != self._shown_error:
             self._shown_error = snap.error
             self.notify(f"Replay stopped: {snap.error}", severity="error", timeout=15)
@@ -240,6 +245,14 @@ class ReplayScreen(Screen[None]):
             self._track("pause", self.controller.pause())
         elif snap.state != AT_END:
             self._track("play", self.controller.play())
+        elif snap.following is not None and snap.following.startswith("following"):
+            on = not self.controller.playback.ended_playing
+            self._track("play new lines", self.controller.play_new_lines(on))
+            self.notify(
+                "At the end of the log: new lines will play as they arrive"
+                if on
+                else "At the end of the log: new lines wait for n or space"
+            )
         else:
             self.notify("At the end of the log: g goes to an event (g 1: the start).")
 
