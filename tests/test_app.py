@@ -155,7 +155,10 @@ async def test_goto_and_restart(app: BlurrApp, pilot: Pilot) -> None:
     await wait_until(pilot, at(app, 2))
     assert "line 2" in event_text(app) and "games_won" in trace_text(app)
     assert table(app).row_count == 1
-    await pilot.press("r")
+    await pilot.press("r")  # r reloads the spec and stays at the event
+    await wait_until(pilot, lambda: app.controller.spec_reload.state().serial == 1)
+    assert app.controller.snapshot().position == 2 and table(app).row_count == 1
+    await screen(app).run_action("restart")  # the palette's Restart replays from the start
     await wait_until(pilot, at(app, 0))
     assert "No event yet" in event_text(app)
     assert "0 / 8" in transport_text(app)

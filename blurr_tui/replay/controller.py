@@ -45,6 +45,7 @@ from .player import Player
 from .record_reads import RecordReads
 from .revisit import Revisit
 from .snapshot import AT_END, PAUSED, PLAYING, SPEEDS, Snapshot, Touched, count_lines
+from .spec_reload import SpecReload
 from .watches import Watches, WatchValue
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
 ]
 
 EAGER_ORDER_CHECK_BYTES = 20_000_000
+PROGRESS_EVERY = 5000  # events between progress reports of a reload
 
 
 class ReplayController:
@@ -114,6 +116,10 @@ class ReplayController:
             self.run.time_ordered = self.time_ordered
             if not self.time_ordered:
                 self._new_run()
+        # The spec files, watched and reloaded (None when the specs did not come from files).
+        self.spec_reload: SpecReload | None = None
+        if Path(streaming.path).is_file():
+            self.spec_reload = SpecReload(streaming.path, window.path if window else None)
         self._snap = Snapshot(total=self.total, time_ordered=self.time_ordered)
         self._publish(checkpoint=True)
 
@@ -372,6 +378,10 @@ class ReplayController:
     def restart(self) -> Future:
         return self.submit(self.nav.restart)
 
+    def reload(self) -> Future:
+        """Read the spec files and the log again; run to the shown event (``r``)."""
+        return self.submit(self.reload_now)
+
     def set_rate(self, rate: float | None) -> Future:
         return self.submit(lambda: self.player.set_rate_now(rate))
 
@@ -414,6 +424,42 @@ class ReplayController:
 
     def restart_now(self) -> None:
         self.nav.restart()
+
+    def reload_now(self) -> None:
+        if self.playback.state == PLAYING:
+            self.playback.state = PAUSED
+        if self.spec_reload is None:
+            self.nav.restart()
+            return
+        self.spec_reload.reload(self)
+
+    def rerun_with(
+        self,
+        streaming: StreamingSpec,
+        window: WindowSpec | None,
+        position: int,
+        progress: Callable[[int], None],
+    ) -> None:
+        """Run new specs over the log (counted again) up to ``position`` and show it there.
+        Breakpoints and watches are kept (the same objects); new watchpoints are checked
+        against the new spec."""
+        self.streaming, self.window_spec = streaming, window
+        self.records.streaming = streaming
+        self.breakpoints.streaming = streaming
+        self.total = count_lines(self.log_path)
+        self._new_run()
+        run = self.run
+        while run.position < position - 1 and not run.at_end:
+            if self._advance(trace=False) is None:
+                break
+            run = self.run  # a reorder starts a new run
+            if run.position % PROGRESS_EVERY == 0:
+                progress(run.position)
+        if run.position < position and not run.at_end:
+            self._advance(trace=True)
+        self._show(min(position, self.run.position))
+        self._set_note(None)
+        self._publish(checkpoint=True)
 
     def play_now(self, max_events: int | None = None) -> None:
         self.player.play_now(max_events)

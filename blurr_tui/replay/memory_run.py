@@ -10,7 +10,7 @@ test`` and the app's Diff tab all read their records from here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
@@ -23,6 +23,8 @@ from ..engine.spec import StreamingSpec, WindowSpec
 from ..engine.store import MemoryStore, RecordStore
 from ..engine.window import WindowTransform
 from .reader import LogLine
+
+PROGRESS_EVERY = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +58,10 @@ def run_in_memory(
     window: WindowSpec | None,
     lines: Iterable[LogLine],
     limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> MemoryRun:
-    """Run the first ``limit`` lines (all when None) and persist as at the end of a run."""
+    """Run the first ``limit`` lines (all when None) and persist as at the end of a run;
+    ``progress(lines read)`` is called every ``PROGRESS_EVERY`` lines."""
     out = MemoryRun()
     engine = StreamingEngine(streaming)
     current = [0]
@@ -71,6 +75,8 @@ def run_in_memory(
         if limit is not None and out.lines >= limit:
             break
         out.lines += 1
+        if progress is not None and out.lines % PROGRESS_EVERY == 0:
+            progress(out.lines)
         if line.error is not None:
             out.bad.append((line.line_no, line.error))
             continue

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, TabbedContent, TabPane, TextArea
 
 from blurr_tui.replay.controller import AT_END, PLAYING, SPEEDS, ReplayController, Snapshot
 from blurr_tui.replay.search import EventQuery, SearchError
@@ -23,8 +23,10 @@ from blurr_tui.tui.screens.debug_keys import DebugKeys
 from blurr_tui.tui.screens.inspect import copy_text, full_view, table_title
 from blurr_tui.tui.screens.modals import AnchorScreen, HelpScreen, InputModal
 from blurr_tui.tui.screens.panes import PaneUpdater, problems_source, window_source
+from blurr_tui.tui.screens.reload_ui import ReloadUi
 from blurr_tui.tui.sources import SqliteRowSource
 from blurr_tui.tui.widgets import EventView, RecordTable, TraceView, TransportBar
+from blurr_tui.tui.widgets.spec_pane import SpecPane
 from blurr_tui.tui.widgets.timeline import Timeline, TimelineState
 from blurr_tui.tui.widgets.watch_view import WatchView
 
@@ -57,7 +59,9 @@ class ReplayScreen(Screen[None]):
         Binding("a", "watch", "Watch", show=False),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
         Binding("minus", "speed(-1)", "Slower", key_display="-"),
-        Binding("r", "restart", "Restart"),
+        Binding("r", "reload", "Reload spec"),
+        Binding("S", "spec_pane", "Spec"),
+        Binding("d", "diff", "Diff"),
         Binding("g", "goto", "Go to"),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("f", "follow", "Follow"),
@@ -96,8 +100,17 @@ class ReplayScreen(Screen[None]):
         self._shown_following: str | None = None
         self._rate: float | None | bool = False  # False: not chosen here yet
         self._order_noted = False
+        self.reload_ui = ReloadUi(self)
         self.debug = DebugKeys(self)
         self._note_serial = 0
+
+    @staticmethod
+    def tab(aggregate: str) -> str:
+        return tab_id(aggregate)
+
+    @staticmethod
+    def table_id(aggregate: str) -> str:
+        return tab_id(aggregate) + "-t"
 
     def compose(self) -> ComposeResult:
         yield TransportBar(id="transport")
@@ -107,12 +120,16 @@ class ReplayScreen(Screen[None]):
                 yield EventView(id="event")
                 yield TraceView(id="trace")
                 yield WatchView(id="watches")
+            pane = self.reload_ui.spec_pane()
+            if pane is not None:
+                yield pane
             with TabbedContent(id="tabs"):
                 for agg in self.aggregates:
                     with TabPane(agg, id=tab_id(agg)):
                         yield RecordTable(self.sources[agg], fixed_columns=1, id=tab_id(agg) + "-t")
                 with TabPane("Errors", id="errors"):
                     yield RecordTable(problems_source(()), max_col_width=120, id="errors-table")
+                yield self.reload_ui.diff_tab()
                 if self.controller.window_spec is not None:
                     with TabPane("Window", id="window"):
                         yield RecordTable(window_source(None), id="window-table")
@@ -138,6 +155,7 @@ class ReplayScreen(Screen[None]):
         self._order_noted = False
         self.poll()
         self.set_interval(1 / POLL_HZ, self.poll)
+        self.reload_ui.mount()
 
     # -- polling ------------------------------------------------------------------------
     def poll(self) -> None:
@@ -148,6 +166,8 @@ class ReplayScreen(Screen[None]):
             if snap.step.identity != self.identity_filter:
                 self.set_identity_filter(snap.step.identity)
         self.panes.update(snap, self.identity_filter, self.identity_pattern)
+        self.reload_ui.poll()
+        self.query_one(TransportBar).update_state(reload=self.reload_ui.transport_text())
         self._show_debugger(snap)
         if not snap.time_ordered and not self._order_noted:
             self._order_noted = True
@@ -234,7 +254,7 @@ class ReplayScreen(Screen[None]):
                 else "At the end of the log: new lines wait for n or space"
             )
         else:
-            self.notify("At the end of the log: r restarts, g goes to an event.")
+            self.notify("At the end of the log: g goes to an event (g 1: the start).")
 
     def action_step(self, n: int) -> None:
         self._track("step", self.controller.step(n))
@@ -248,6 +268,18 @@ class ReplayScreen(Screen[None]):
 
     def action_restart(self) -> None:
         self._track("restart", self.controller.restart())
+
+    def action_reload(self) -> None:
+        self.reload_ui.reload()
+
+    def action_spec_pane(self) -> None:
+        self.reload_ui.toggle_pane()
+
+    def action_diff(self) -> None:
+        self.reload_ui.show_diff()
+
+    def on_spec_pane_saved(self, event: SpecPane.Saved) -> None:
+        self.reload_ui.reload(f"save {event.path.name}")
 
     def action_goto(self) -> None:
         self.debug.goto()
@@ -515,6 +547,8 @@ class ReplayScreen(Screen[None]):
             position = event.row[-1]
             self.goto(int(position))
             self.notify(f"Going to line {event.row[0]}")
+        elif event.table.id == "diff-table":
+            self.reload_ui.go_to(event.row_index)
         elif event.table.id in self._agg_of_table and event.row is not None:
             agg = self._agg_of_table[event.table.id]
             source = self.sources[agg]
@@ -531,6 +565,8 @@ class ReplayScreen(Screen[None]):
         return {tab_id(a) + "-t": a for a in self.aggregates}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_play", "step") and isinstance(self.focused, TextArea):
+            return False  # typing in the spec pane: space and arrows edit
         if action == "step" and self.snapshot.state == AT_END:
             return None  # shown dimmed
         if action in ("window", "show_tab") and self.controller.window_spec is None:

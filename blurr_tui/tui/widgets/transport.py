@@ -36,6 +36,7 @@ class TransportState:
     measured_rate: float | None = None  # events per second measured while playing
     bad_lines: int = 0
     errors: int = 0
+    reload: str | None = None  # what the last spec reload did ("3 records changed", …)
     search: str | None = None  # e.g. "search 'B6FA' 3 of 17"
     following: str | None = None  # e.g. "following the log: 12 new lines"
 
@@ -101,6 +102,7 @@ class TransportBar(Widget):
         measured_rate: float | None | _Keep = KEEP,
         bad_lines: int | _Keep = KEEP,
         errors: int | _Keep = KEEP,
+        reload: str | None | _Keep = KEEP,
         search: str | None | _Keep = KEEP,
         following: str | None | _Keep = KEEP,
     ) -> None:
@@ -115,6 +117,7 @@ class TransportBar(Widget):
             measured_rate=measured_rate,
             bad_lines=bad_lines,
             errors=errors,
+            reload=reload,
             search=search,
             following=following,
         )
@@ -157,6 +160,9 @@ class TransportBar(Widget):
         bottom.append(f"{s.bad_lines:,}", "bold yellow" if s.bad_lines else "")
         bottom.append("  errors ", "dim")
         bottom.append(f"{s.errors:,}", "bold red" if s.errors else "")
+        if s.reload:
+            bottom.append("  spec ", "dim")
+            bottom.append(s.reload, "bold magenta")
         if s.search:
             bottom.append("  ")
             bottom.append(s.search, "bold magenta")
