@@ -199,6 +199,7 @@ class DimensionalRun(AggregateRun):
         super().__init__(spec, identity, stores, compiled)
         self.prev_key: Key | None = None
         self._dim_names = [d.name for d in self.dims]
+        self._has_when = spec.when is not None
         self._batch_dims: Any = None
         self._traced_dims: Any = None
 
@@ -207,9 +208,7 @@ class DimensionalRun(AggregateRun):
         self._batch_dims = bind(self.compiled.batch_dims, ns, note)
         self._traced_dims = None
 
-    def _dimensions(self, tr: T.AggregateTrace | None) -> list[Any] | None:
-        if tr is None:
-            return self._batch_dims({}, self.ns, self.loc, None)  # type: ignore[no-any-return]
+    def _traced_dimensions(self, tr: T.AggregateTrace) -> list[Any] | None:
         if self._traced_dims is None:
             self._traced_dims = bind(self.compiled.traced_dims, self.ns, self.note)
         dims_tr: list[T.FieldTrace] = []
@@ -222,9 +221,13 @@ class DimensionalRun(AggregateRun):
     def evaluate(self, tr: T.AggregateTrace | None) -> None:
         """Blurr's IdentityAggregate.run_evaluate: When, dimensions, switch the record if the
         dimensions changed, then When *again* on that record before the fields (R-5)."""
-        if self.spec.when is not None and not self._when(tr):
+        has_when = self._has_when
+        if has_when and not self._when(tr):
             return
-        dim_values = self._dimensions(tr)
+        if tr is None:
+            dim_values = self._batch_dims(None, self.ns, self.loc, None)
+        else:
+            dim_values = self._traced_dimensions(tr)
         if dim_values is None:
             return
         values = self.values
@@ -248,8 +251,11 @@ class DimensionalRun(AggregateRun):
             tr.action = action
             tr.key = str(key)
             tr.dimensions = dict(zip(self._dim_names, dim_values, strict=True))
-        if self.spec.when is None or self._when(tr, again=True):
-            self._run_fields(tr)
+        if not has_when or self._when(tr, again=True):
+            if tr is None:
+                self._batch(values, self.ns, self.loc, None)
+            else:
+                self._run_fields(tr)
         self.prev_key = key
         if self._touch is not None:
             self._touch(key, self)

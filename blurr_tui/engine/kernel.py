@@ -234,7 +234,9 @@ def _defaults(fields: list[FieldRun]) -> dict[str, Any]:
 
 
 def _build(name: str, body: list[str], fields: list[FieldRun], label: str) -> Any:
-    defaults = _defaults(fields)
+    text = "\n".join(body)
+    # Only what the body reads: every keyword default is copied into each call's frame.
+    defaults = {k: v for k, v in _defaults(fields).items() if k in text or k == f"{_P}note"}
     params = ", ".join(f"{k}={k}" for k in defaults)
     head = f"def {_P}{name}({_P}values, {_P}ns, {_P}loc, {_P}out, *, {params}):\n"
     src = head + ("\n".join(body) or "    pass") + "\n"
