@@ -99,7 +99,7 @@ def test_resume_from_offset_is_exact(tmp_path: Path) -> None:
 
 def test_gzip_offsets_are_uncompressed(tmp_path: Path) -> None:
     data = GOOD + b"bad\n" + b'{"user": "c"}\n'
-    path = tmp_path / "ev.log.whatever"
+    path = tmp_path / "ev.log.gz"
     with gzip.open(path, "wb") as fh:
         fh.write(data)
     plain = list(read_lines(write(tmp_path, data)))
