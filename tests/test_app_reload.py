@@ -107,6 +107,9 @@ async def test_a_fixed_file_on_disk_reloads_with_the_new_trace_and_a_diff(app, p
     table = screen(app).query_one("#agg-session_stats-t", RecordTable)
     assert [r[3] for r in rows(table)] == [2, 1, 1]  # games_won in the record table
     assert app.controller.snapshot().errors == ()  # no swallowed TypeError any more
+    await pilot.pause(0.3)
+    assert "errors 4" not in transport_text(app)  # the Errors tab starts afresh
+    assert screen(app).panes.problems.errors == 0
 
 
 @with_buggy_spec

@@ -55,6 +55,8 @@ class PaneUpdater:
         self._marks_key: tuple | None = None
         self.problems = ProblemList()  # every problem found, kept across re-runs
         self._problems_of: object = None  # the spec the problems were found with
+        self._seen_run = -1  # run_serial of the last snapshot whose problems were added
+        self._stale_run: int | None = None  # the previous spec's run: its snapshots are skipped
         self._window: object = None
 
     def force_tables(self) -> None:
@@ -99,9 +101,15 @@ class PaneUpdater:
         spec = self.controller.streaming
         fresh = spec is not self._problems_of
         if fresh:
+            if self._problems_of is not None:
+                self._stale_run = self._seen_run  # a snapshot of the old run may still come
             self._problems_of = spec
             self.problems.clear()
-        if self.problems.add(snap.bad, snap.errors) or fresh:
+        found = False
+        if snap.run_serial != self._stale_run:
+            self._seen_run = snap.run_serial
+            found = self.problems.add(snap.bad, snap.errors)
+        if found or fresh:
             p = self.problems
             self.errors.set_source(problems_source(tuple(p.rows)), keep_position=not fresh)
             self.errors.border_title = f"Bad lines {p.bad_lines} · errors {p.errors}"
