@@ -20,6 +20,7 @@ from typing import Any
 from ..engine.keys import Key
 from ..engine.runtime import IdentityRun, StreamingEngine
 from ..engine.store import MemoryStore, RecordStore
+from ..replay.identity_state import capture, restore
 from ..store.tagged import tag, untag
 
 
@@ -117,39 +118,6 @@ def state_of(
     return IdentityState(
         run.identity, position, last_time, run.events, saves, records, capture(run)
     )
-
-
-# The same plain data as the headless run's resume state (issue 8), so both continue alike.
-def capture(run: IdentityRun) -> dict[str, Any]:
-    aggs: list[list[Any]] = []
-    for agg in run.aggregates:
-        prev = getattr(agg, "prev_key", None)
-        aggs.append(
-            [
-                agg.name,
-                list(agg.values.items()),
-                None if prev is None else [list(prev.dimensions), prev.timestamp],
-                getattr(agg, "first", None),
-            ]
-        )
-    return {"events": run.events, "aggs": aggs}
-
-
-def restore(run: IdentityRun, state: dict[str, Any]) -> None:
-    run.events = int(state.get("events") or 0)
-    by_name = {a.name: a for a in run.aggregates}
-    for name, items, prev, first in state.get("aggs", ()):
-        agg = by_name.get(name)
-        if agg is None:
-            continue
-        values = agg.values  # shared with the aggregate's view: update in place
-        for k, v in items:
-            if k in values:
-                values[k] = v
-        if prev is not None and hasattr(agg, "prev_key"):
-            agg.prev_key = Key(run.identity, name, tuple(prev[0]), prev[1])
-        if first is not None and hasattr(agg, "first"):
-            agg.first = first
 
 
 def _as_records(stores: dict[str, OrderedStore]) -> dict[str, RecordStore]:
